@@ -1,0 +1,179 @@
+package juliaruntest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/juliarun/sdk/internal/clusterbin"
+)
+
+// Options shape a cluster.
+type Options struct {
+	// Nodes is the number of simulated nodes. Zero starts the API server
+	// only: objects are stored and validated, but no controller acts on them
+	// and no pod runs.
+	Nodes int
+	// NodeCPU is each node's CPU capacity. Default: "4".
+	NodeCPU string
+	// NodeMemory is each node's memory capacity. Default: "16Gi".
+	NodeMemory string
+	// NodeGPU is each node's number of nvidia.com/gpu. Default: 0.
+	NodeGPU int
+	// NodePods is the number of pods each node can hold. Default: 110, as a
+	// kubelet's.
+	NodePods int
+	// JobPodLifetime: pods owned by a batch/v1 Job exit 0 this long after
+	// they start running. Zero: every pod runs until ExitPod says otherwise,
+	// like a long-running Julia process.
+	JobPodLifetime time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.NodeCPU == "" {
+		o.NodeCPU = "4"
+	}
+	if o.NodeMemory == "" {
+		o.NodeMemory = "16Gi"
+	}
+	if o.NodePods == 0 {
+		o.NodePods = 110
+	}
+	return o
+}
+
+// Cluster is a running local control plane. Its methods are safe for
+// concurrent use.
+type Cluster struct {
+	opts     Options
+	binDir   string
+	dir      string // temporary files: kubeconfig, stages, logs
+	env      *envtest.Environment
+	cfg      *rest.Config
+	client   kubernetes.Interface
+	procs    []*component // started after the API server, stopped before it
+	stopOnce sync.Once
+	stopErr  error
+}
+
+// EnsureBinaries builds the control-plane binaries when they are not in the
+// cache yet (about 10 minutes on 2 cores; progress goes to progress) and
+// returns their directory.
+func EnsureBinaries(ctx context.Context, progress interface{ Write([]byte) (int, error) }) (string, error) {
+	return clusterbin.Ensure(ctx, progress)
+}
+
+// Available returns nil when the binaries Start needs are built, or an error
+// that names the command that builds them.
+func Available() error {
+	dir, err := clusterbin.Dir()
+	if err != nil {
+		return err
+	}
+	if missing := clusterbin.Missing(dir); len(missing) > 0 {
+		return fmt.Errorf("control-plane binaries %v are not in %s: run `go run ./hack/clusterbin` (or ./hack/test.sh) to build them", missing, dir)
+	}
+	return nil
+}
+
+// Start brings up a cluster. It builds nothing: see EnsureBinaries. On error
+// everything it started is stopped again.
+func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
+	if opts.Nodes < 0 {
+		return nil, errors.New("juliaruntest: Options.Nodes must not be negative")
+	}
+	if err := Available(); err != nil {
+		return nil, err
+	}
+	binDir, _ := clusterbin.Dir()
+	dir, err := os.MkdirTemp("", "juliaruntest-")
+	if err != nil {
+		return nil, err
+	}
+	c = &Cluster{opts: opts.withDefaults(), binDir: binDir, dir: dir}
+	defer func() {
+		if err != nil {
+			_ = c.Stop()
+			c = nil
+		}
+	}()
+	if err := c.startAPIServer(); err != nil {
+		return nil, err
+	}
+	if c.opts.Nodes == 0 {
+		return c, nil
+	}
+	if err := c.startComponents(ctx); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Cluster) startAPIServer() error {
+	useExisting := false
+	c.env = &envtest.Environment{
+		UseExistingCluster:       &useExisting,
+		ControlPlaneStartTimeout: time.Minute,
+		ControlPlaneStopTimeout:  30 * time.Second,
+	}
+	c.env.ControlPlane.GetAPIServer().Path = filepath.Join(c.binDir, clusterbin.KubeAPIServer)
+	c.env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(c.binDir, clusterbin.Etcd)}
+	cfg, err := c.env.Start()
+	if err != nil {
+		return fmt.Errorf("juliaruntest: starting etcd and kube-apiserver: %w", err)
+	}
+	c.cfg = cfg
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	c.client = client
+	return nil
+}
+
+// Config returns a client configuration with cluster-admin rights.
+func (c *Cluster) Config() *rest.Config { return rest.CopyConfig(c.cfg) }
+
+// Stop ends every process the cluster started and removes its temporary
+// files. It is safe to call more than once.
+func (c *Cluster) Stop() error {
+	c.stopOnce.Do(func() {
+		var errs []error
+		// The extra components read the API server's certificate directory,
+		// which envtest removes: stop them first.
+		for i := len(c.procs) - 1; i >= 0; i-- {
+			c.procs[i].stop()
+		}
+		if c.env != nil {
+			if err := c.env.Stop(); err != nil {
+				errs = append(errs, fmt.Errorf("juliaruntest: stopping etcd and kube-apiserver: %w", err))
+			}
+		}
+		if err := os.RemoveAll(c.dir); err != nil {
+			errs = append(errs, err)
+		}
+		c.stopErr = errors.Join(errs...)
+	})
+	return c.stopErr
+}
+
+// logHint names the log files of the extra components, for error messages.
+func (c *Cluster) logHint() string {
+	var logs []string
+	for _, p := range c.procs {
+		logs = append(logs, p.logPath)
+	}
+	if len(logs) == 0 {
+		return ""
+	}
+	return " (logs: " + strings.Join(logs, ", ") + ")"
+}

@@ -1,0 +1,123 @@
+package juliaruntest
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// component is one control-plane process the cluster started itself.
+type component struct {
+	name    string
+	cmd     *exec.Cmd
+	logPath string
+	exited  chan struct{} // closed when the process has ended
+}
+
+// startComponent starts binary with args, its output in <dir>/<name>.log.
+// The process is killed if this process dies first.
+func startComponent(dir, binary, name string, args ...string) (*component, error) {
+	logPath := filepath.Join(dir, name+".log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(binary, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("juliaruntest: starting %s: %w", name, err)
+	}
+	p := &component{name: name, cmd: cmd, logPath: logPath, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		logFile.Close()
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// stop ends the process: SIGTERM, then SIGKILL after 10 seconds. A non-zero
+// exit on SIGTERM is normal for these components and not reported.
+func (p *component) stop() {
+	select {
+	case <-p.exited:
+		return
+	default:
+	}
+	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-p.exited:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		<-p.exited
+	}
+}
+
+// running returns an error naming the log when the process has ended.
+func (p *component) running() error {
+	select {
+	case <-p.exited:
+		return fmt.Errorf("juliaruntest: %s exited early: %s\n(log: %s)", p.name, tailFile(p.logPath, 1500), p.logPath)
+	default:
+		return nil
+	}
+}
+
+// waitHealthy polls https://127.0.0.1:port/healthz until it answers 200.
+func (p *component) waitHealthy(ctx context.Context, port int) error {
+	client := &http.Client{
+		Timeout:   time.Second,
+		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, // self-signed, loopback only
+	}
+	defer client.CloseIdleConnections()
+	url := "https://127.0.0.1:" + strconv.Itoa(port) + "/healthz"
+	for {
+		if err := p.running(); err != nil {
+			return err
+		}
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("juliaruntest: %s not healthy on port %d: %w (log: %s)", p.name, port, ctx.Err(), p.logPath)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// freePort returns a loopback TCP port that was free a moment ago.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func tailFile(path string, n int) string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	s := strings.TrimSpace(string(data))
+	if len(s) > n {
+		s = "..." + s[len(s)-n:]
+	}
+	return s
+}

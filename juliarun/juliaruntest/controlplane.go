@@ -1,0 +1,157 @@
+package juliaruntest
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/juliarun/sdk/internal/clusterbin"
+)
+
+//go:embed stages/*.yaml
+var stageFiles embed.FS
+
+// podCIDR is where kwok allocates pod IPs. kwok's default (10.0.0.0/24)
+// overlaps envtest's Service range.
+const podCIDR = "10.244.0.0/16"
+
+// startComponents starts kube-controller-manager, kube-scheduler and kwok,
+// then creates the simulated nodes and waits until they are Ready.
+func (c *Cluster) startComponents(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	kubeconfig, err := c.writeAdminKubeconfig()
+	if err != nil {
+		return err
+	}
+	certDir := c.env.ControlPlane.APIServer.CertDir
+	auth := []string{
+		"--kubeconfig=" + kubeconfig,
+		"--authentication-kubeconfig=" + kubeconfig,
+		"--authorization-kubeconfig=" + kubeconfig,
+		"--authentication-skip-lookup=true",
+		"--leader-elect=false",
+		"--bind-address=127.0.0.1",
+	}
+
+	cmPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	cm, err := c.start(clusterbin.KubeControllerManager, append(auth,
+		"--secure-port="+strconv.Itoa(cmPort),
+		// Without the signing key the token controller stays off.
+		"--service-account-private-key-file="+filepath.Join(certDir, "sa-signer.key"),
+		"--kube-api-qps=200", "--kube-api-burst=400",
+		"--concurrent-statefulset-syncs=10", "--concurrent-job-syncs=10",
+	)...)
+	if err != nil {
+		return err
+	}
+	schedPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	sched, err := c.start(clusterbin.KubeScheduler, append(auth,
+		"--secure-port="+strconv.Itoa(schedPort),
+		"--kube-api-qps=200", "--kube-api-burst=400",
+	)...)
+	if err != nil {
+		return err
+	}
+	stages, err := c.writeStages()
+	if err != nil {
+		return err
+	}
+	kwokPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	kwok, err := c.start(clusterbin.Kwok,
+		"--kubeconfig="+kubeconfig,
+		"--config="+stages,
+		"--manage-all-nodes=false",
+		"--manage-nodes-with-annotation-selector="+kwokNodeAnnotation+"=fake",
+		"--cidr="+podCIDR,
+		"--node-ip=10.243.0.1",
+		"--node-lease-duration-seconds=40",
+		"--server-address=127.0.0.1:"+strconv.Itoa(kwokPort),
+	)
+	if err != nil {
+		return err
+	}
+	if err := cm.waitHealthy(ctx, cmPort); err != nil {
+		return err
+	}
+	if err := sched.waitHealthy(ctx, schedPort); err != nil {
+		return err
+	}
+	if err := c.createNodes(ctx, kwok); err != nil {
+		return err
+	}
+	return nil
+}
+
+func (c *Cluster) start(binary string, args ...string) (*component, error) {
+	p, err := startComponent(c.dir, filepath.Join(c.binDir, binary), binary, args...)
+	if err != nil {
+		return nil, err
+	}
+	c.procs = append(c.procs, p)
+	return p, nil
+}
+
+// writeAdminKubeconfig writes a kubeconfig of a system:masters user for the
+// extra components, and returns its path.
+func (c *Cluster) writeAdminKubeconfig() (string, error) {
+	user, err := c.env.ControlPlane.AddUser(envtest.User{Name: "juliaruntest-admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", fmt.Errorf("juliaruntest: adding the admin user: %w", err)
+	}
+	data, err := user.KubeConfig()
+	if err != nil {
+		return "", err
+	}
+	path := filepath.Join(c.dir, "admin.kubeconfig")
+	return path, os.WriteFile(path, data, 0o600)
+}
+
+// Kubeconfig returns the path of a kubeconfig file with cluster-admin rights,
+// for kubectl and other tools. It is removed by Stop.
+func (c *Cluster) Kubeconfig() (string, error) {
+	path := filepath.Join(c.dir, "admin.kubeconfig")
+	if _, err := os.Stat(path); err == nil {
+		return path, nil
+	}
+	return c.writeAdminKubeconfig()
+}
+
+// BinaryDir returns the directory of the control-plane binaries (kubectl
+// among them).
+func (c *Cluster) BinaryDir() string { return c.binDir }
+
+// writeStages writes kwok's Stage configurations and returns the file's path.
+func (c *Cluster) writeStages() (string, error) {
+	names := []string{"node-initialize.yaml", "node-heartbeat.yaml", "pod-ready.yaml", "pod-delete.yaml"}
+	if c.opts.JobPodLifetime > 0 {
+		names = append(names, "pod-complete.yaml")
+	}
+	var docs []string
+	for _, n := range names {
+		data, err := stageFiles.ReadFile("stages/" + n)
+		if err != nil {
+			return "", err
+		}
+		doc := strings.ReplaceAll(string(data), "__LIFETIME_MS__", strconv.FormatInt(c.opts.JobPodLifetime.Milliseconds(), 10))
+		docs = append(docs, doc)
+	}
+	path := filepath.Join(c.dir, "kwok-stages.yaml")
+	return path, os.WriteFile(path, []byte(strings.Join(docs, "\n---\n")), 0o600)
+}

@@ -1,0 +1,21 @@
+// Package juliaruntest runs a real, local Kubernetes control plane for tests
+// and demos: etcd and kube-apiserver (through controller-runtime's envtest)
+// and, when asked for nodes, kube-controller-manager, kube-scheduler and kwok
+// simulating nodes of a chosen size. Deployments, StatefulSets and Jobs
+// create pods that the scheduler places against node capacity and kwok
+// marks Running and Ready; nothing runs in them.
+//
+// The binaries are built from source, from the Go module proxy, into a cache
+// outside the checkout (EnsureBinaries, or `go run ./hack/clusterbin`).
+//
+//	c, err := juliaruntest.Start(ctx, juliaruntest.Options{Nodes: 2, NodeCPU: "4", NodeMemory: "16Gi"})
+//	defer c.Stop()
+//	cfg := c.Config() // a *rest.Config with cluster-admin rights
+//
+// Simulated processes run until ExitPod ends them, or, for pods of a
+// batch/v1 Job, until Options.JobPodLifetime has passed.
+//
+// In tests, StartForTest starts a cluster that stops with the test, and
+// skips the test, loudly, when the binaries are missing, unless
+// JULIARUN_REQUIRE_CLUSTER is set, as the README's test command sets it.
+package juliaruntest
