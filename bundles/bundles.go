@@ -18,7 +18,6 @@ const (
 	EnvProject   = "JULIA_PROJECT"
 )
 
-
 // MountPath returns where the bundle called name is mounted.
 func MountPath(name string) string { return path.Join(Root, name) }
 

@@ -61,6 +61,7 @@ type Cluster struct {
 	cfg      *rest.Config
 	client   kubernetes.Interface
 	procs    []*component // started after the API server, stopped before it
+	keepLogs bool         // set when Start fails, so the logs its error names remain
 	stopOnce sync.Once
 	stopErr  error
 }
@@ -102,6 +103,7 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	c = &Cluster{opts: opts.withDefaults(), binDir: binDir, dir: dir}
 	defer func() {
 		if err != nil {
+			c.keepLogs = true
 			_ = c.Stop()
 			c = nil
 		}
@@ -158,8 +160,10 @@ func (c *Cluster) Stop() error {
 				errs = append(errs, fmt.Errorf("juliaruntest: stopping etcd and kube-apiserver: %w", err))
 			}
 		}
-		if err := os.RemoveAll(c.dir); err != nil {
-			errs = append(errs, err)
+		if !c.keepLogs {
+			if err := os.RemoveAll(c.dir); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		c.stopErr = errors.Join(errs...)
 	})
