@@ -3,6 +3,7 @@ package juliarun
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/juliarun/sdk/jobs"
@@ -25,6 +26,13 @@ type Client interface {
 	Status(ctx context.Context, name string) (*Status, error)
 	// List returns the status of every job in the namespace.
 	List(ctx context.Context) ([]Status, error)
+	// Wait returns when cond holds, when the job has ended, or when ctx
+	// ends, with the last status read.
+	Wait(ctx context.Context, name string, cond Condition) (*Status, error)
+	// Endpoint returns where the job's ports are reached.
+	Endpoint(ctx context.Context, name string) (*Endpoint, error)
+	// Logs streams the last lines of the master's (or a worker's) output.
+	Logs(ctx context.Context, name string, opts LogOptions) (io.ReadCloser, error)
 }
 
 // Errors returned by a Client, wrapped with context; test them with
@@ -64,6 +72,24 @@ type Status struct {
 	Requested int
 	// Running is the number of workers running and ready: NWorkers.
 	Running int
+	// FailedWorkers counts workers that failed and were not replaced
+	// (RestartNever, or RestartOnFailure past its limit).
+	FailedWorkers int
 	// Created is when the job was started.
 	Created time.Time
+	// Endpoint is where the job's Service is reached, nil without one.
+	Endpoint *Endpoint
+}
+
+// Endpoint is where a job is reached: the original JuliaRun's address and
+// map of port names to ports.
+type Endpoint struct {
+	// Address is the external address when the job is external and its
+	// load balancer has one, else the Service's DNS name in the cluster
+	// (<name>.<namespace>.svc).
+	Address string
+	// ClusterIP is the Service's address inside the cluster.
+	ClusterIP string
+	// Ports maps each port name to its Service port.
+	Ports map[string]int
 }

@@ -2,13 +2,14 @@ package names
 
 import "k8s.io/apimachinery/pkg/util/validation"
 
-// Suffixes of the objects a job owns. The root object is named after the job.
+// Suffixes of the objects a job owns. The root ConfigMap, the master (or
+// main) workload, its Service and the NetworkPolicy are named after the job
+// itself: they are of different kinds, so the names do not collide, and
+// `kubectl logs job/<name>` finds the master.
 const (
-	MasterSuffix  = "-master"
 	WorkersSuffix = "-workers"
 	ScriptsSuffix = "-scripts"
 	SecretSuffix  = "-secret"
-	NetworkSuffix = "-network"
 )
 
 // workloadNameMax is the longest StatefulSet or Deployment name whose
@@ -21,8 +22,11 @@ const workloadNameMax = validation.DNS1123LabelMaxLength - 11
 // valid: the longest workload name is the job name plus WorkersSuffix.
 const MaxJobNameLength = workloadNameMax - len(WorkersSuffix)
 
-// Master returns the name of the master (or main) workload.
-func Master(job string) string { return job + MasterSuffix }
+// Root returns the name of the job's root ConfigMap, which owns the rest.
+func Root(job string) string { return job }
+
+// Master returns the name of the master (or main) workload and its Service.
+func Master(job string) string { return job }
 
 // Workers returns the name of the worker workload and its headless Service.
 func Workers(job string) string { return job + WorkersSuffix }
@@ -35,4 +39,4 @@ func Scripts(job string) string { return job + ScriptsSuffix }
 func Secret(job string) string { return job + SecretSuffix }
 
 // Network returns the name of the job's NetworkPolicy.
-func Network(job string) string { return job + NetworkSuffix }
+func Network(job string) string { return job }

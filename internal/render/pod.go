@@ -1,0 +1,225 @@
+package render
+
+import (
+	"path"
+	"sort"
+	"strconv"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/juliarun/sdk/bundles"
+	"github.com/juliarun/sdk/internal/labels"
+	"github.com/juliarun/sdk/internal/names"
+	"github.com/juliarun/sdk/internal/scripts"
+	"github.com/juliarun/sdk/jobs"
+	"github.com/juliarun/sdk/resources"
+	"github.com/juliarun/sdk/volumes"
+)
+
+// Fixed paths and identities of every pod.
+const (
+	HomeDir = "/home/juliarun"
+	// RunAsUser and RunAsGroup are the non-root identity every container
+	// runs as, which Pod Security "restricted" requires.
+	RunAsUser  = 1000
+	RunAsGroup = 1000
+
+	containerName  = "main"
+	scriptsVolume  = "scripts"
+	homeVolume     = "home"
+	bundleVolume   = "bundle"
+	scriptsMode    = 0o555
+	readinessDelay = 2 // seconds between readiness checks
+)
+
+// process is one kind of container of a job: the master (or main) process,
+// or a worker.
+type process struct {
+	role      string
+	resources resources.Requirements
+	command   []string // nil: the image's entrypoint
+	args      []string
+	env       map[string]string // the job's own variables
+	restart   corev1.RestartPolicy
+	// unitIndex is the downward-API field that holds the pod's index, for
+	// job arrays; "" for none.
+	unitIndex string
+	// listens: the process is a Distributed worker listening on
+	// scripts.WorkerPort, ready once it accepts connections.
+	listens bool
+	// exposes: the process serves the job's ports.
+	exposes bool
+}
+
+// runDir is the run volume's mount path, JRUN_DIR.
+func (r *renderer) runDir() string { return volumes.MountPath(r.s.RunVolume) }
+
+// inRunDir resolves a path given relative to the run volume.
+func (r *renderer) inRunDir(p string) string {
+	if path.IsAbs(p) {
+		return p
+	}
+	return path.Join(r.runDir(), p)
+}
+
+func (r *renderer) podTemplate(p process) corev1.PodTemplateSpec {
+	yes, no := true, false
+	return corev1.PodTemplateSpec{
+		ObjectMeta: metav1ObjectMeta(r.podLabels(p.role)),
+		Spec: corev1.PodSpec{
+			RestartPolicy:                p.restart,
+			AutomountServiceAccountToken: &no,
+			EnableServiceLinks:           &no,
+			SecurityContext: &corev1.PodSecurityContext{
+				RunAsNonRoot:   &yes,
+				RunAsUser:      int64Ptr(RunAsUser),
+				RunAsGroup:     int64Ptr(RunAsGroup),
+				FSGroup:        int64Ptr(RunAsGroup),
+				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+			},
+			Containers: []corev1.Container{r.container(p)},
+			Volumes:    r.podVolumes(),
+		},
+	}
+}
+
+func (r *renderer) container(p process) corev1.Container {
+	no := false
+	c := corev1.Container{
+		Name:         containerName,
+		Image:        r.s.Image,
+		Command:      p.command,
+		Args:         p.args,
+		Env:          r.env(p),
+		Resources:    p.resources.Core(),
+		VolumeMounts: r.mounts(),
+		SecurityContext: &corev1.SecurityContext{
+			AllowPrivilegeEscalation: &no,
+			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+		},
+	}
+	if r.usesScripts() {
+		c.WorkingDir = r.runDir()
+	}
+	privileged := false
+	if p.exposes {
+		for _, n := range r.portNames() {
+			port := r.s.Ports[n].Container
+			c.Ports = append(c.Ports, corev1.ContainerPort{Name: n, ContainerPort: int32(port), Protocol: corev1.ProtocolTCP})
+			privileged = privileged || port < 1024
+		}
+	}
+	if p.listens {
+		c.Ports = append(c.Ports, corev1.ContainerPort{Name: distributedPortName, ContainerPort: scripts.WorkerPort, Protocol: corev1.ProtocolTCP})
+		c.ReadinessProbe = tcpProbe(scripts.WorkerPort)
+	} else if p.exposes && r.s.Type == jobs.TypeNotebook {
+		c.ReadinessProbe = tcpProbe(int32(r.s.Ports["nb"].Container))
+	}
+	if privileged {
+		// Restricted allows this one capability: binding ports below 1024
+		// (a web server's 80 and 443) as a non-root user.
+		c.SecurityContext.Capabilities.Add = []corev1.Capability{"NET_BIND_SERVICE"}
+	}
+	return c
+}
+
+func tcpProbe(port int32) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(port)}},
+		PeriodSeconds: readinessDelay,
+	}
+}
+
+// env returns the container's environment, sorted by name.
+func (r *renderer) env(p process) []corev1.EnvVar {
+	plain := map[string]string{
+		scripts.EnvName:      r.s.Name,
+		scripts.EnvType:      string(r.s.Type),
+		scripts.EnvNamespace: r.ns,
+		scripts.EnvDir:       r.runDir(),
+	}
+	var env []corev1.EnvVar
+	if r.usesScripts() {
+		plain[scripts.EnvScripts] = scripts.Dir
+		plain["HOME"] = HomeDir
+	}
+	if jobs.HasMasterWorkers(r.s.Type) {
+		plain[scripts.EnvMaster] = names.Master(r.s.Name) + "." + r.ns + ".svc"
+		plain[scripts.EnvWorkers] = names.Workers(r.s.Name) + "." + r.ns + ".svc"
+		plain[scripts.EnvWorkerPort] = strconv.Itoa(scripts.WorkerPort)
+		plain[scripts.EnvNWorkers] = strconv.Itoa(r.s.NWorkers)
+		env = append(env, r.secretEnv(scripts.EnvCookie, SecretKeyCookie))
+	}
+	if r.s.Type == jobs.TypeNotebook && p.role == labels.RoleMaster {
+		plain[scripts.EnvNotebookPort] = strconv.Itoa(r.s.Ports["nb"].Container)
+		if r.passwordHash != "" {
+			env = append(env, r.secretEnv(scripts.EnvPasswordHash, SecretKeyPasswordHash))
+		}
+	}
+	if r.s.Type == jobs.TypeMessageQ {
+		plain["RABBITMQ_CONFIG_FILE"] = r.inRunDir(r.s.CfgFile)
+	}
+	if r.s.PkgBundle != "" {
+		for _, e := range bundles.Env(r.s.PkgBundle, r.s.Type == jobs.TypePkgBuilder) {
+			plain[e.Name] = e.Value
+		}
+	}
+	for k, v := range p.env {
+		plain[k] = v
+	}
+	for k, v := range plain {
+		env = append(env, corev1.EnvVar{Name: k, Value: v})
+	}
+	if p.unitIndex != "" {
+		env = append(env, corev1.EnvVar{Name: scripts.EnvUnitIndex, ValueFrom: &corev1.EnvVarSource{
+			FieldRef: &corev1.ObjectFieldSelector{FieldPath: p.unitIndex}}})
+	}
+	sort.Slice(env, func(i, j int) bool { return env[i].Name < env[j].Name })
+	return env
+}
+
+// claims returns the claims the job mounts, in order: run volume first.
+func (r *renderer) claims() []string {
+	return append([]string{r.s.RunVolume}, r.s.AdditionalVolumes...)
+}
+
+func (r *renderer) podVolumes() []corev1.Volume {
+	var vs []corev1.Volume
+	for _, c := range r.claims() {
+		vs = append(vs, corev1.Volume{Name: volumes.PodVolumeName(c), VolumeSource: corev1.VolumeSource{
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: c}}})
+	}
+	if r.s.PkgBundle != "" {
+		vs = append(vs, corev1.Volume{Name: bundleVolume, VolumeSource: corev1.VolumeSource{
+			PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{
+				ClaimName: r.s.PkgBundle, ReadOnly: r.s.Type != jobs.TypePkgBuilder}}})
+	}
+	if r.usesScripts() {
+		mode := int32(scriptsMode)
+		vs = append(vs,
+			corev1.Volume{Name: scriptsVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+				LocalObjectReference: corev1.LocalObjectReference{Name: names.Scripts(r.s.Name)}, DefaultMode: &mode}}},
+			corev1.Volume{Name: homeVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+	}
+	return vs
+}
+
+func (r *renderer) mounts() []corev1.VolumeMount {
+	var ms []corev1.VolumeMount
+	for _, c := range r.claims() {
+		ms = append(ms, corev1.VolumeMount{Name: volumes.PodVolumeName(c), MountPath: volumes.MountPath(c)})
+	}
+	if r.s.PkgBundle != "" {
+		ms = append(ms, corev1.VolumeMount{Name: bundleVolume, MountPath: bundles.MountPath(r.s.PkgBundle),
+			ReadOnly: r.s.Type != jobs.TypePkgBuilder})
+	}
+	if r.usesScripts() {
+		ms = append(ms,
+			corev1.VolumeMount{Name: scriptsVolume, MountPath: scripts.Dir, ReadOnly: true},
+			corev1.VolumeMount{Name: homeVolume, MountPath: HomeDir})
+	}
+	return ms
+}
+
+func int64Ptr(v int64) *int64 { return &v }

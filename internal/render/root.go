@@ -1,0 +1,63 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/juliarun/sdk/internal/labels"
+	"github.com/juliarun/sdk/internal/names"
+	"github.com/juliarun/sdk/internal/scripts"
+	"github.com/juliarun/sdk/jobs"
+)
+
+// RootKeySpec is the key of the root ConfigMap that records the job's Spec
+// as JSON, the notebook password left out.
+const RootKeySpec = "job.json"
+
+// root returns the job's root ConfigMap. Creating it claims the job's name:
+// the API server refuses a second one atomically. Every other object of the
+// job is owned by it, so deleting it lets the garbage collector remove them.
+func (r *renderer) root() (*corev1.ConfigMap, error) {
+	spec := r.s
+	spec.Password = ""
+	data, err := json.Marshal(spec)
+	if err != nil {
+		return nil, fmt.Errorf("recording the job: %w", err)
+	}
+	return &corev1.ConfigMap{
+		TypeMeta: typeMeta("v1", "ConfigMap"),
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      names.Root(r.s.Name),
+			Namespace: r.ns,
+			Labels:    labels.ForJob(r.s.Name, string(r.s.Type), labels.RoleRoot),
+		},
+		Data: map[string]string{RootKeySpec: string(data)},
+	}, nil
+}
+
+// DecodeRoot returns the Spec recorded in a root ConfigMap.
+func DecodeRoot(cm *corev1.ConfigMap) (jobs.Spec, error) {
+	var s jobs.Spec
+	raw, ok := cm.Data[RootKeySpec]
+	if !ok {
+		return s, fmt.Errorf("ConfigMap %s has no %s: not a juliarun job", cm.Name, RootKeySpec)
+	}
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return s, fmt.Errorf("ConfigMap %s: decoding %s: %w", cm.Name, RootKeySpec, err)
+	}
+	return s, nil
+}
+
+// scriptsConfigMap returns the ConfigMap of the scripts the SDK ships.
+func (r *renderer) scriptsConfigMap() *corev1.ConfigMap {
+	immutable := true
+	return &corev1.ConfigMap{
+		TypeMeta:   typeMeta("v1", "ConfigMap"),
+		ObjectMeta: r.meta(names.Scripts(r.s.Name), labels.RoleConfig),
+		Immutable:  &immutable,
+		Data:       scripts.Files(),
+	}
+}

@@ -1,0 +1,190 @@
+package render
+
+import (
+	"fmt"
+	"math"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/juliarun/sdk/internal/labels"
+	"github.com/juliarun/sdk/internal/names"
+	"github.com/juliarun/sdk/internal/scripts"
+	"github.com/juliarun/sdk/jobs"
+)
+
+// workloads returns the job's workloads: master (or main) first, then
+// workers.
+func (r *renderer) workloads() ([]client.Object, error) {
+	s := r.s
+	master := process{role: labels.RoleMaster, resources: s.Resources, env: s.EnvVars, exposes: true}
+	switch s.Type {
+	case jobs.TypeBatch, jobs.TypeParBatch:
+		master.command = scripts.Command(s.Shell, s.StartScript)
+	case jobs.TypePkgBuilder:
+		master.command = scripts.Command(s.Shell, s.BuilderScript)
+	case jobs.TypeNotebook:
+		master.command = scripts.Command(s.Shell, "")
+	case jobs.TypeWebserver:
+		master.command = []string{"nginx", "-c", r.inRunDir(s.CfgFile), "-g", "daemon off;"}
+	case jobs.TypeGeneric:
+		master.command, master.args = s.Command, s.Args
+	}
+	switch s.Type {
+	case jobs.TypeBatch, jobs.TypePkgBuilder:
+		return []client.Object{r.masterJob(master)}, nil
+	case jobs.TypeParBatch:
+		return []client.Object{r.masterJob(master), r.workers(r.distributedWorker())}, nil
+	case jobs.TypeNotebook:
+		return []client.Object{r.singleton(master, names.Master(s.Name)), r.workers(r.distributedWorker())}, nil
+	case jobs.TypeMessageQ:
+		return []client.Object{r.singleton(master, names.Master(s.Name))}, nil
+	case jobs.TypeWebserver, jobs.TypeGeneric:
+		master.role = labels.RoleWorker
+		return []client.Object{r.deployment(master)}, nil
+	case jobs.TypeParBatchWorkers:
+		unit := process{role: labels.RoleWorker, resources: s.Resources, env: s.EnvVars, exposes: true,
+			command: scripts.Command(s.Shell, s.StartScript)}
+		return []client.Object{r.workers(unit)}, nil
+	}
+	return nil, fmt.Errorf("no rendering for job type %q", s.Type)
+}
+
+// distributedWorker is a worker that joins the master through Julia's
+// Distributed: it listens on scripts.WorkerPort.
+func (r *renderer) distributedWorker() process {
+	s := r.s
+	return process{role: labels.RoleWorker, resources: s.WorkerResources, env: s.WorkerEnvVars, listens: true,
+		command: scripts.Command(s.WorkerShell, s.WorkerStartScript)}
+}
+
+// masterJob runs the master once: a failure is the job's failure, never
+// retried behind the user's back.
+func (r *renderer) masterJob(p process) *batchv1.Job {
+	p.restart = corev1.RestartPolicyNever
+	one, noRetries := int32(1), int32(0)
+	return &batchv1.Job{
+		TypeMeta:   typeMeta("batch/v1", "Job"),
+		ObjectMeta: r.meta(names.Master(r.s.Name), labels.RoleMaster),
+		Spec: batchv1.JobSpec{
+			Completions:  &one,
+			Parallelism:  &one,
+			BackoffLimit: &noRetries,
+			Template:     r.podTemplate(p),
+		},
+	}
+}
+
+// singleton is a long-running master (a notebook server, a message queue):
+// one replica with a stable name, restarted when it ends.
+func (r *renderer) singleton(p process, name string) *appsv1.StatefulSet {
+	p.restart = corev1.RestartPolicyAlways
+	one := int32(1)
+	sts := &appsv1.StatefulSet{
+		TypeMeta:   typeMeta("apps/v1", "StatefulSet"),
+		ObjectMeta: r.meta(name, labels.RoleMaster),
+		Spec: appsv1.StatefulSetSpec{
+			Replicas: &one,
+			Selector: &metav1.LabelSelector{MatchLabels: labels.Selector(r.s.Name, p.role)},
+			Template: r.podTemplate(p),
+		},
+	}
+	if len(r.s.Ports) > 0 || jobs.HasMasterWorkers(r.s.Type) {
+		sts.Spec.ServiceName = names.Master(r.s.Name)
+	}
+	return sts
+}
+
+// deployment runs NWorkers interchangeable replicas.
+func (r *renderer) deployment(p process) *appsv1.Deployment {
+	p.restart = corev1.RestartPolicyAlways
+	n := int32(r.s.NWorkers)
+	return &appsv1.Deployment{
+		TypeMeta:   typeMeta("apps/v1", "Deployment"),
+		ObjectMeta: r.meta(names.Master(r.s.Name), labels.RoleWorker),
+		Spec: appsv1.DeploymentSpec{
+			Replicas: &n,
+			Selector: &metav1.LabelSelector{MatchLabels: labels.Selector(r.s.Name, p.role)},
+			Template: r.podTemplate(p),
+		},
+	}
+}
+
+// workers renders the worker workload. RestartAlways workers are a
+// StatefulSet (Parallel, so they start together); OnFailure and Never
+// workers are an Indexed Job with completions = parallelism = NWorkers,
+// which Scale changes together. A job with no workers is suspended, since a
+// Job asked for zero completions would complete at once and could not grow.
+func (r *renderer) workers(p process) client.Object {
+	n := int32(r.s.NWorkers)
+	arrayUnits := r.s.Type == jobs.TypeParBatchWorkers
+	if r.s.Restart == jobs.RestartAlways {
+		p.restart = corev1.RestartPolicyAlways
+		if arrayUnits {
+			p.unitIndex = "metadata.labels['" + labels.StatefulSetPodIndex + "']"
+		}
+		sts := &appsv1.StatefulSet{
+			TypeMeta:   typeMeta("apps/v1", "StatefulSet"),
+			ObjectMeta: r.meta(names.Workers(r.s.Name), labels.RoleWorker),
+			Spec: appsv1.StatefulSetSpec{
+				Replicas:            &n,
+				PodManagementPolicy: appsv1.ParallelPodManagement,
+				Selector:            &metav1.LabelSelector{MatchLabels: labels.Selector(r.s.Name, p.role)},
+				Template:            r.podTemplate(p),
+			},
+		}
+		if jobs.HasMasterWorkers(r.s.Type) {
+			sts.Spec.ServiceName = names.Workers(r.s.Name)
+		}
+		return sts
+	}
+	if arrayUnits {
+		p.unitIndex = "metadata.annotations['" + labels.JobCompletionIndex + "']"
+	}
+	indexed := batchv1.IndexedCompletion
+	job := &batchv1.Job{
+		TypeMeta:   typeMeta("batch/v1", "Job"),
+		ObjectMeta: r.meta(names.Workers(r.s.Name), labels.RoleWorker),
+		Spec: batchv1.JobSpec{
+			CompletionMode: &indexed,
+			Template:       r.podTemplate(p),
+		},
+	}
+	if r.s.Restart == jobs.RestartNever {
+		// A failed worker is not replaced.
+		job.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever
+		zero := int32(0)
+		job.Spec.BackoffLimitPerIndex = &zero
+	} else {
+		// OnFailure: the container restarts in place, for as long as it fails.
+		job.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
+		unlimited := int32(math.MaxInt32)
+		job.Spec.BackoffLimit = &unlimited
+	}
+	SetJobWorkers(job, r.s.NWorkers)
+	return job
+}
+
+// SetJobWorkers sets an Indexed Job's worker count: completions and
+// parallelism together, or suspended when n is 0.
+func SetJobWorkers(job *batchv1.Job, n int) {
+	count, suspend := int32(n), n == 0
+	if suspend {
+		count = 1
+	}
+	job.Spec.Completions, job.Spec.Parallelism, job.Spec.Suspend = &count, &count, &suspend
+}
+
+// JobWorkers returns the worker count SetJobWorkers recorded in job.
+func JobWorkers(job *batchv1.Job) int {
+	if job.Spec.Suspend != nil && *job.Spec.Suspend {
+		return 0
+	}
+	if job.Spec.Parallelism == nil {
+		return 1
+	}
+	return int(*job.Spec.Parallelism)
+}

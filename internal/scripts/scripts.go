@@ -1,0 +1,79 @@
+package scripts
+
+import (
+	"embed"
+	"io/fs"
+	"path"
+	"slices"
+)
+
+// Dir is where the scripts ConfigMap is mounted (read-only) in every Julia
+// container.
+const Dir = "/opt/juliarun/scripts"
+
+// WorkerPort is the port a Julia Distributed worker listens on; the master
+// connects to it.
+const WorkerPort = 9009
+
+// Environment variable names the renderer sets and the scripts read.
+const (
+	EnvName         = "JRUN_NAME"                   // the job's name
+	EnvType         = "JRUN_TYPE"                   // the job's type, e.g. JuliaParBatch
+	EnvDir          = "JRUN_DIR"                    // the run volume's mount path, the working directory
+	EnvScripts      = "JRUN_SCRIPTS"                // Dir
+	EnvNamespace    = "JRUN_NAMESPACE"              // the job's namespace
+	EnvMaster       = "JRUN_MASTER"                 // DNS name of the master's Service
+	EnvWorkers      = "JRUN_WORKERS"                // DNS name of the workers' headless Service (ready pods only)
+	EnvWorkerPort   = "JRUN_WORKER_PORT"            // WorkerPort
+	EnvNWorkers     = "JRUN_NWORKERS"               // workers requested at start
+	EnvCookie       = "JRUN_CLUSTER_COOKIE"         // the Distributed cluster cookie (from a Secret)
+	EnvUnitIndex    = "JRUN_UNIT_INDEX"             // 0-based index of a job array unit
+	EnvNotebookPort = "JRUN_NOTEBOOK_PORT"          // container port of the notebook
+	EnvPasswordHash = "JRUN_NOTEBOOK_PASSWORD_HASH" // Jupyter password hash (from a Secret), only with a password
+)
+
+// CookieLength is the length of a Julia Distributed cluster cookie
+// (HDR_COOKIE_LEN in Distributed).
+const CookieLength = 16
+
+//go:embed files
+var files embed.FS
+
+// shells are the shell scripts shipped in Dir.
+var shells = []string{"master.sh", "worker.sh", "notebook.sh"}
+
+// Files returns the ConfigMap's contents: file name to content. The map is
+// new on each call, so callers may change it.
+func Files() map[string]string {
+	out := map[string]string{}
+	entries, err := fs.ReadDir(files, "files")
+	if err != nil {
+		panic(err) // the embedded directory is fixed at build time
+	}
+	for _, e := range entries {
+		b, err := fs.ReadFile(files, path.Join("files", e.Name()))
+		if err != nil {
+			panic(err)
+		}
+		out[e.Name()] = string(b)
+	}
+	return out
+}
+
+// Command returns a container's command for a job's shell and start script.
+// A shipped shell (master.sh, worker.sh, notebook.sh) runs from Dir with
+// /bin/sh, since a ConfigMap file has no execute bit; any other shell is an
+// absolute path in the image and runs as it is. script, if not empty, is the
+// shell's argument.
+func Command(shell, script string) []string {
+	var cmd []string
+	if slices.Contains(shells, shell) {
+		cmd = []string{"/bin/sh", path.Join(Dir, shell)}
+	} else {
+		cmd = []string{shell}
+	}
+	if script != "" {
+		cmd = append(cmd, script)
+	}
+	return cmd
+}

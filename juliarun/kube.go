@@ -1,0 +1,109 @@
+package juliarun
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/go-logr/logr"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/client-go/kubernetes"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+)
+
+// kubeClient is the Client on a Kubernetes API server.
+type kubeClient struct {
+	ns      string
+	log     logr.Logger
+	backend Backend
+	c       client.Client        // objects of any kind the backend renders
+	cs      kubernetes.Interface // pod logs
+	scheme  *runtime.Scheme
+}
+
+// New returns a Client that runs jobs on the cluster of cfg. It does no
+// I/O: a wrong address or missing rights show on the first call.
+func New(cfg *rest.Config, opts ...Option) (Client, error) {
+	if cfg == nil {
+		return nil, errors.New("juliarun.New: rest.Config is nil")
+	}
+	o := options{namespace: DefaultNamespace, logger: logr.Discard()}
+	for _, opt := range opts {
+		if opt != nil {
+			opt.apply(&o)
+		}
+	}
+	if msgs := validation.IsDNS1123Label(o.namespace); len(msgs) > 0 {
+		return nil, fmt.Errorf("juliarun.New: namespace %q: %s", o.namespace, msgs[0])
+	}
+	if o.backend == nil {
+		o.backend = NewNativeBackend()
+	}
+	cfg = rest.CopyConfig(cfg)
+	if o.qps > 0 {
+		cfg.QPS, cfg.Burst = o.qps, o.burst
+	}
+	scheme := runtime.NewScheme()
+	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+		return nil, err
+	}
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("juliarun.New: %w", err)
+	}
+	mapper, err := restMapper(cfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("juliarun.New: %w", err)
+	}
+	c, err := client.New(cfg, client.Options{HTTPClient: httpClient, Scheme: scheme, Mapper: mapper})
+	if err != nil {
+		return nil, fmt.Errorf("juliarun.New: %w", err)
+	}
+	cs, err := kubernetes.NewForConfigAndClient(cfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("juliarun.New: %w", err)
+	}
+	return &kubeClient{ns: o.namespace, log: o.logger, backend: o.backend, c: c, cs: cs, scheme: scheme}, nil
+}
+
+// restMapper knows the kinds the native backend renders without asking the
+// server; other kinds, from custom backends, are discovered on first use.
+func restMapper(cfg *rest.Config, httpClient *http.Client) (meta.RESTMapper, error) {
+	static := meta.NewDefaultRESTMapper(nil)
+	for _, gvk := range managedKinds() {
+		static.Add(gvk, meta.RESTScopeNamespace)
+	}
+	dynamic, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
+	if err != nil {
+		return nil, err
+	}
+	return meta.MultiRESTMapper{static, dynamic}, nil
+}
+
+// managedKinds lists the kinds Delete removes by label, pods last.
+func managedKinds() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{
+		corev1.SchemeGroupVersion.WithKind("ConfigMap"),
+		corev1.SchemeGroupVersion.WithKind("Secret"),
+		corev1.SchemeGroupVersion.WithKind("Service"),
+		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
+		batchv1.SchemeGroupVersion.WithKind("Job"),
+		appsv1.SchemeGroupVersion.WithKind("StatefulSet"),
+		appsv1.SchemeGroupVersion.WithKind("Deployment"),
+		// Made by the workload controllers with the pod template's labels;
+		// removed here too where no garbage collector runs.
+		appsv1.SchemeGroupVersion.WithKind("ReplicaSet"),
+		appsv1.SchemeGroupVersion.WithKind("ControllerRevision"),
+		corev1.SchemeGroupVersion.WithKind("Pod"),
+	}
+}

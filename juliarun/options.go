@@ -1,0 +1,50 @@
+package juliarun
+
+import "github.com/go-logr/logr"
+
+// Option configures a Client.
+type Option interface {
+	apply(*options)
+}
+
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
+
+type options struct {
+	namespace string
+	logger    logr.Logger
+	backend   Backend
+	qps       float32
+	burst     int
+}
+
+// DefaultNamespace is the namespace a Client works in unless WithNamespace
+// says otherwise.
+const DefaultNamespace = "default"
+
+// WithNamespace sets the namespace the client's jobs live in. Default:
+// "default".
+func WithNamespace(namespace string) Option {
+	return optionFunc(func(o *options) { o.namespace = namespace })
+}
+
+// WithLogger sets the logger each operation is logged to, at V(1), with
+// constant messages and without secrets. Default: logr.Discard().
+func WithLogger(l logr.Logger) Option {
+	return optionFunc(func(o *options) { o.logger = l })
+}
+
+// WithBackend sets the Backend that renders jobs to objects. Default:
+// NewNativeBackend().
+func WithBackend(b Backend) Option {
+	return optionFunc(func(o *options) { o.backend = b })
+}
+
+// WithRateLimit sets the client's request rate limit: qps requests per
+// second on average, bursts of up to burst. Default: the rest.Config's own
+// QPS and Burst, which client-go defaults to 5 and 10, low for starting
+// many jobs at once.
+func WithRateLimit(qps float32, burst int) Option {
+	return optionFunc(func(o *options) { o.qps, o.burst = qps, burst })
+}

@@ -1,0 +1,214 @@
+package juliarun
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/juliarun/sdk/internal/labels"
+	"github.com/juliarun/sdk/internal/render"
+	"github.com/juliarun/sdk/jobs"
+)
+
+// maxReasonPods bounds the pods Status reads to explain a phase, so its
+// cost does not grow with the number of workers.
+const maxReasonPods = 5
+
+// Status reads the job's root, workloads, master Service and a few of its
+// pods: a fixed number of requests, whatever the number of workers.
+func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
+	s, root, err := k.spec(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	st := &Status{Name: name, Type: s.Type, Created: root.CreationTimestamp.Time}
+	var workers client.Object
+	if workers = render.WorkersOf(s, k.ns); workers != nil {
+		if err := k.c.Get(ctx, client.ObjectKeyFromObject(workers), workers); err != nil {
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
+		st.Requested, st.Running = workerCounts(workers)
+		if j, ok := workers.(*batchv1.Job); ok {
+			st.FailedWorkers = int(j.Status.Failed)
+		}
+	}
+	master := render.MasterOf(s, k.ns)
+	if master != nil {
+		if err := k.c.Get(ctx, client.ObjectKeyFromObject(master), master); err != nil {
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
+	}
+	role := labels.RoleMaster
+	if master == nil {
+		role = labels.RoleWorker
+	}
+	var pods corev1.PodList
+	if err := k.c.List(ctx, &pods, client.InNamespace(k.ns), client.Limit(maxReasonPods),
+		client.MatchingLabels(labels.Selector(name, role))); err != nil {
+		return nil, fmt.Errorf("status %s: %w", name, err)
+	}
+	st.Phase, st.Reason = phase(master, workers, pods.Items)
+	if st.FailedWorkers > 0 {
+		var failed corev1.PodList
+		if err := k.c.List(ctx, &failed, client.InNamespace(k.ns), client.Limit(maxReasonPods),
+			client.MatchingLabels(labels.Selector(name, labels.RoleWorker)),
+			client.MatchingFields{"status.phase": string(corev1.PodFailed)}); err != nil {
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
+		msg := fmt.Sprintf("%d workers failed", st.FailedWorkers)
+		if codes := failedExits(failed.Items); len(codes) > 0 {
+			msg += ": " + strings.Join(codes, ", ")
+		}
+		st.Reason = joinReasons(st.Reason, msg)
+	}
+	if hasService(s) {
+		ep, err := k.endpoint(ctx, name)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
+		st.Endpoint = ep
+	}
+	return st, nil
+}
+
+// List returns the status of every job in the namespace, by name.
+func (k *kubeClient) List(ctx context.Context) ([]Status, error) {
+	var roots corev1.ConfigMapList
+	if err := k.c.List(ctx, &roots, client.InNamespace(k.ns),
+		client.MatchingLabels{labels.Role: labels.RoleRoot, labels.ManagedBy: labels.ManagedByValue}); err != nil {
+		return nil, fmt.Errorf("list: %w", err)
+	}
+	out := make([]Status, 0, len(roots.Items))
+	for _, r := range roots.Items {
+		st, err := k.Status(ctx, r.Labels[labels.Job])
+		if err != nil {
+			return nil, fmt.Errorf("list: %w", err)
+		}
+		out = append(out, *st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// phase decides the job's phase from its master workload (nil for job
+// arrays, Webservers and Generic jobs), its worker workload and a few pods
+// of the role that decides.
+func phase(master, workers client.Object, pods []corev1.Pod) (Phase, string) {
+	decider := master
+	if decider == nil {
+		decider = workers
+	}
+	switch w := decider.(type) {
+	case *batchv1.Job:
+		for _, c := range w.Status.Conditions {
+			if c.Status != corev1.ConditionTrue {
+				continue
+			}
+			switch c.Type {
+			case batchv1.JobComplete:
+				return PhaseSucceeded, ""
+			case batchv1.JobFailed:
+				return PhaseFailed, joinReasons(append(failedExits(pods), c.Message)...)
+			}
+		}
+		if master == nil && render.JobWorkers(w) == 0 {
+			return PhasePending, "no workers requested"
+		}
+	case *appsv1.StatefulSet:
+		if w.Status.ReadyReplicas > 0 {
+			return PhaseRunning, ""
+		}
+		if ptrOr(w.Spec.Replicas, 1) == 0 {
+			return PhasePending, "no workers requested"
+		}
+	case *appsv1.Deployment:
+		if w.Status.ReadyReplicas > 0 {
+			return PhaseRunning, ""
+		}
+		if ptrOr(w.Spec.Replicas, 1) == 0 {
+			return PhasePending, "no replicas requested"
+		}
+	}
+	for _, p := range pods {
+		if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
+			return PhaseRunning, podReason(&p)
+		}
+	}
+	var reasons []string
+	for _, p := range pods {
+		reasons = append(reasons, podReason(&p))
+	}
+	if len(pods) == 0 {
+		reasons = append(reasons, "no pod created yet")
+	}
+	return PhasePending, joinReasons(reasons...)
+}
+
+// podReason explains in a line why a pod is not (or no longer) running
+// well: unschedulable, waiting for its image, exited, OOMKilled, restarted.
+func podReason(p *corev1.Pod) string {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodScheduled && c.Status == corev1.ConditionFalse {
+			return "unschedulable: " + c.Message
+		}
+	}
+	for _, cs := range p.Status.ContainerStatuses {
+		switch {
+		case cs.State.Waiting != nil && cs.State.Waiting.Reason != "":
+			return strings.TrimSuffix(cs.State.Waiting.Reason+": "+cs.State.Waiting.Message, ": ")
+		case cs.State.Terminated != nil:
+			return terminated(cs.State.Terminated)
+		case cs.RestartCount > 0 && cs.LastTerminationState.Terminated != nil:
+			return fmt.Sprintf("restarted %d times, last %s", cs.RestartCount, terminated(cs.LastTerminationState.Terminated))
+		}
+	}
+	return ""
+}
+
+func terminated(t *corev1.ContainerStateTerminated) string {
+	if t.Reason == "OOMKilled" {
+		return fmt.Sprintf("OOMKilled (exit code %d)", t.ExitCode)
+	}
+	return fmt.Sprintf("exit code %d", t.ExitCode)
+}
+
+// failedExits returns how the failed pods among pods exited: "exit code 3",
+// "OOMKilled (exit code 137)".
+func failedExits(pods []corev1.Pod) []string {
+	var codes []string
+	for _, p := range pods {
+		if p.Status.Phase != corev1.PodFailed {
+			continue
+		}
+		for _, cs := range p.Status.ContainerStatuses {
+			if cs.State.Terminated != nil {
+				codes = append(codes, terminated(cs.State.Terminated))
+			}
+		}
+	}
+	return codes
+}
+
+func joinReasons(rs ...string) string {
+	var out []string
+	for _, r := range rs {
+		if r = strings.TrimSpace(r); r != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// hasService reports whether the native backend gives the job a Service
+// named after it.
+func hasService(s jobs.Spec) bool {
+	return len(s.Ports) > 0 || jobs.HasMasterWorkers(s.Type)
+}
