@@ -87,7 +87,7 @@ func restMapper(cfg *rest.Config, httpClient *http.Client) (meta.RESTMapper, err
 	if err != nil {
 		return nil, err
 	}
-	return meta.MultiRESTMapper{static, dynamic}, nil
+	return meta.FirstHitRESTMapper{MultiRESTMapper: meta.MultiRESTMapper{static, dynamic}}, nil
 }
 
 // managedKinds lists the kinds Delete removes by label, pods last.

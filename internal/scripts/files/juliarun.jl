@@ -1,6 +1,8 @@
-# JuliaRun: the helper that juliarun loads into every Julia process it starts
-# (`julia -L juliarun.jl` from master.sh and worker.sh, and startup.jl in
-# notebook kernels). Standard library only, so it works in the stock image.
+# JuliaRun: the helper that juliarun loads into the Julia processes it starts
+# (`julia -L juliarun.jl` from master.sh and worker.sh, startup.jl in notebook
+# kernels). Standard library only, so it works in the stock image. A process
+# started with --worker never loads it (Julia starts the worker before it
+# handles -L); `@everywhere include(...)` can, and that is harmless.
 #
 # Connection direction: the master connects to the workers. That is
 # Distributed's normal model (addprocs connects to workers that listen). Each
@@ -14,8 +16,10 @@
 # init_parallel() is called on the master, so it is harmless on a worker.
 module JuliaRun
 
-using Distributed
-using Sockets
+# Explicit names: JuliaRun defines its own nworkers, so it must not pick up
+# Distributed's through a plain `using Distributed`.
+using Distributed: Distributed, ClusterManager, WorkerConfig, addprocs, myid, rmprocs
+using Sockets: Sockets, IPv4
 
 "The job's name (JRUN_NAME)."
 name() = get(ENV, "JRUN_NAME", "")
@@ -101,7 +105,13 @@ const MISSING = Dict{String,Int}()  # address => rounds it has been absent
 function refresh(host::AbstractString)
     want = resolve(host)
     want === nothing && return
-    known = lock(() -> copy(KNOWN), KNOWN_LOCK)
+    # Forget workers that are no longer connected (dead, or being removed but
+    # unreachable), so that their address is added again if it comes back.
+    alive = Set(Distributed.workers())
+    known = lock(KNOWN_LOCK) do
+        filter!(kv -> kv.second in alive, KNOWN)
+        copy(KNOWN)
+    end
     filter!(kv -> haskey(known, kv.first) && !(kv.first in want), MISSING)
     gone = Int[]
     for (a, pid) in known
@@ -112,7 +122,6 @@ function refresh(host::AbstractString)
             delete!(MISSING, a)
         end
     end
-    gone = intersect(gone, Distributed.workers())
     if !isempty(gone)
         try
             rmprocs(gone; waitfor = 10)
@@ -120,13 +129,13 @@ function refresh(host::AbstractString)
             @warn "JuliaRun: removing workers failed" gone exception = e
         end
     end
-    new = sort!([a for a in want if !haskey(known, a)])
-    if !isempty(new)
+    fresh = sort!([a for a in want if !haskey(known, a)])
+    if !isempty(fresh)
         try
-            addprocs(PodManager(new))
+            addprocs(PodManager(fresh))
         catch e
             # Those that did not join are not in KNOWN: the next round retries them.
-            @warn "JuliaRun: adding workers failed" new exception = e
+            @warn "JuliaRun: adding workers failed" fresh exception = e
         end
     end
     return

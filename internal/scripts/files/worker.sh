@@ -32,7 +32,8 @@ fi
 export JULIA_WORKER_TIMEOUT
 
 # The here-document reaches julia through a pipe (dash, busybox ash, bash
-# 5.1+): the cookie is not written to a file or put in argv.
+# 5.1+): the cookie is not written to a file or put in argv. (Julia does not
+# act on -L with --worker; it is passed for uniformity and is harmless.)
 exec julia -L "$JRUN_SCRIPTS/juliarun.jl" --worker --bind-to "0.0.0.0:$JRUN_WORKER_PORT" <<EOF_COOKIE
 $JRUN_CLUSTER_COOKIE
 EOF_COOKIE

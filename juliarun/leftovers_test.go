@@ -1,0 +1,55 @@
+package juliarun_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+)
+
+// leftovers lists every object, of every resource the API server serves, in
+// every namespace, labelled juliarun.io/job=name: what Delete must leave
+// none of.
+func leftovers(t *testing.T, cfg *rest.Config, name string) []string {
+	t.Helper()
+	cfg = rest.CopyConfig(cfg)
+	cfg.WarningHandler = rest.NoWarnings{} // deprecated kinds are listed too
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lists, err := dc.ServerPreferredResources()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, l := range lists {
+		gv, err := schema.ParseGroupVersion(l.GroupVersion)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range l.APIResources {
+			if !slices.Contains(r.Verbs, "list") {
+				continue
+			}
+			items, err := dyn.Resource(gv.WithResource(r.Name)).List(context.Background(),
+				metav1.ListOptions{LabelSelector: "juliarun.io/job=" + name})
+			if err != nil {
+				continue // some resources list only with more rights or options
+			}
+			for _, it := range items.Items {
+				found = append(found, r.Kind+" "+it.GetNamespace()+"/"+it.GetName())
+			}
+		}
+	}
+	return found
+}
