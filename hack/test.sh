@@ -9,6 +9,21 @@ echo "==> control-plane binaries"
 go run ./hack/clusterbin >/dev/null
 export JULIARUN_REQUIRE_CLUSTER=1
 
+echo "==> test tools (Debian's Jupyter for the notebook password checks; lezer-julia for the Julia parse check)"
+if ! /usr/bin/python3 -c 'import jupyter_server.auth.security, argon2, traitlets, notebook' 2>/dev/null; then
+	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+		apt-get update -qq
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			python3-jupyter-server python3-notebook python3-argon2 >/dev/null
+	else
+		echo "need Debian's python3-jupyter-server python3-notebook python3-argon2 (run as root to install them)" >&2
+		exit 1
+	fi
+fi
+if [ ! -d hack/parsecheck/node_modules ]; then
+	(cd hack/parsecheck && npm ci --silent --no-audit --no-fund)
+fi
+
 echo "==> gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"path"
 	"sort"
 	"strconv"
@@ -112,7 +113,7 @@ func (r *renderer) container(p process) corev1.Container {
 	}
 	if p.listens {
 		c.Ports = append(c.Ports, corev1.ContainerPort{Name: distributedPortName, ContainerPort: scripts.WorkerPort, Protocol: corev1.ProtocolTCP})
-		c.ReadinessProbe = tcpProbe(scripts.WorkerPort)
+		c.ReadinessProbe = listeningProbe(scripts.WorkerPort)
 	} else if p.exposes && r.s.Type == jobs.TypeNotebook {
 		c.ReadinessProbe = tcpProbe(int32(r.s.Ports["nb"].Container))
 	}
@@ -122,6 +123,17 @@ func (r *renderer) container(p process) corev1.Container {
 		c.SecurityContext.Capabilities.Add = []corev1.Capability{"NET_BIND_SERVICE"}
 	}
 	return c
+}
+
+// listeningProbe is ready once something listens on port. It reads
+// /proc/net/tcp rather than connecting: a Julia worker takes every
+// connection for its master and logs a failed cookie read for a probe's.
+func listeningProbe(port int32) *corev1.Probe {
+	local := fmt.Sprintf("00000000:%04X 00000000:0000 0A", port) // 0.0.0.0:port, LISTEN
+	return &corev1.Probe{
+		ProbeHandler:  corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", "grep -q '" + local + "' /proc/net/tcp"}}},
+		PeriodSeconds: readinessDelay,
+	}
 }
 
 func tcpProbe(port int32) *corev1.Probe {
