@@ -33,6 +33,9 @@ type Client interface {
 	Endpoint(ctx context.Context, name string) (*Endpoint, error)
 	// Logs streams the last lines of the master's (or a worker's) output.
 	Logs(ctx context.Context, name string, opts LogOptions) (io.ReadCloser, error)
+	// Update changes what may change on a running job: its workers'
+	// resources, environment and image, for workers started from now on.
+	Update(ctx context.Context, job jobs.Job) error
 }
 
 // Errors returned by a Client, wrapped with context; test them with

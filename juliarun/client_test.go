@@ -12,9 +12,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
 	"github.com/juliarun/sdk/juliarun/juliaruntest"
-	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/resources"
 )
 

@@ -38,3 +38,24 @@ func TestPasswordHashChecksWithJupyter(t *testing.T) {
 		}
 	}
 }
+
+func TestPasswordMatches(t *testing.T) {
+	hash, err := hashPassword("s3cret", bytes.NewReader(bytes.Repeat([]byte{1}, 64)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		hash, password string
+		want           bool
+	}{
+		{hash, "s3cret", true},
+		{hash, "S3cret", false},
+		{hash, "", false},
+		{"sha1:abc:def", "s3cret", false},
+		{"argon2:$argon2id$v=19$m=10240,t=10,p=8$!!$x", "s3cret", false},
+	} {
+		if got := PasswordMatches(tc.hash, tc.password); got != tc.want {
+			t.Errorf("PasswordMatches(%q, %q) = %v, want %v", tc.hash, tc.password, got, tc.want)
+		}
+	}
+}

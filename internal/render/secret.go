@@ -1,9 +1,12 @@
 package render
 
 import (
+	"bytes"
+	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
 	"io"
+	"strings"
 
 	"golang.org/x/crypto/argon2"
 	corev1 "k8s.io/api/core/v1"
@@ -98,4 +101,20 @@ func (r *renderer) secretEnv(name, key string) corev1.EnvVar {
 		LocalObjectReference: corev1.LocalObjectReference{Name: names.Secret(r.s.Name)},
 		Key:                  key,
 	}}}
+}
+
+// PasswordMatches reports whether password hashes to hash, a hash made by
+// hashPassword (the salt is read from it).
+func PasswordMatches(hash, password string) bool {
+	parts := strings.Split(strings.TrimPrefix(hash, "argon2:"), "$")
+	// "", "argon2id", "v=19", "m=…,t=…,p=…", salt, key
+	if len(parts) != 6 {
+		return false
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return false
+	}
+	again, err := hashPassword(password, bytes.NewReader(salt))
+	return err == nil && subtle.ConstantTimeCompare([]byte(again), []byte(hash)) == 1
 }
