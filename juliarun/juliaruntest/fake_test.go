@@ -1,0 +1,99 @@
+package juliaruntest_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/juliarun/sdk/juliarun"
+	"github.com/juliarun/sdk/juliarun/juliaruntest"
+	"github.com/juliarun/sdk/jobs"
+)
+
+func TestFakeClient(t *testing.T) {
+	ctx := context.Background()
+	f := juliaruntest.NewFakeClient("science")
+	if err := f.Start(ctx, jobs.NewParBatch("pi", "pi.jl", "work", jobs.WithNWorkers(4))); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Start(ctx, jobs.NewBatch("report", "r.jl", "work")); err != nil {
+		t.Fatal(err)
+	}
+	errTests := []struct {
+		name string
+		err  error
+		want error
+	}{
+		{"start twice", f.Start(ctx, jobs.NewBatch("pi", "x.jl", "work")), juliarun.ErrAlreadyExists},
+		{"start invalid", f.Start(ctx, jobs.NewBatch("Bad", "x.jl", "work")), jobs.ErrInvalid},
+		{"scale a batch", f.Scale(ctx, "report", 2), juliarun.ErrNotScalable},
+		{"scale below zero", f.Scale(ctx, "pi", -1), jobs.ErrInvalid},
+		{"scale a missing job", f.Scale(ctx, "nosuch", 1), juliarun.ErrNotFound},
+		{"delete a missing job", f.Delete(ctx, "nosuch"), juliarun.ErrNotFound},
+	}
+	for _, tt := range errTests {
+		if !errors.Is(tt.err, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, tt.err, tt.want)
+		}
+	}
+
+	if err := f.Scale(ctx, "pi", 8); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan *juliarun.Status)
+	go func() {
+		st, err := f.Wait(ctx, "pi", juliarun.AtLeastWorkers(6))
+		if err != nil {
+			t.Error(err)
+		}
+		done <- st
+	}()
+	time.Sleep(10 * time.Millisecond)
+	if err := f.SetRunning("pi", 6); err != nil {
+		t.Fatal(err)
+	}
+	st := <-done
+	want := &juliarun.Status{Name: "pi", Type: jobs.TypeParBatch, Phase: juliarun.PhaseRunning, Requested: 8, Running: 6,
+		Endpoint: &juliarun.Endpoint{Address: "pi.science.svc", Ports: map[string]int{"distributed": 9009}}}
+	if diff := cmp.Diff(want, st, cmpopts.IgnoreFields(juliarun.Status{}, "Created")); diff != "" {
+		t.Errorf("status after Wait (-want +got):\n%s", diff)
+	}
+	if n, err := f.NWorkers(ctx, "pi"); err != nil || n != 6 {
+		t.Errorf("NWorkers = %d, %v; want 6", n, err)
+	}
+
+	if err := f.SetLogs("report", "a\nb\nc\n"); err != nil {
+		t.Fatal(err)
+	}
+	rc, err := f.Logs(ctx, "report", juliarun.LogOptions{Lines: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(rc)
+	if diff := cmp.Diff("b\nc\n", string(out)); diff != "" {
+		t.Errorf("Logs (-want +got):\n%s", diff)
+	}
+
+	if err := f.SetPhase("report", juliarun.PhaseFailed, "exit code 3"); err != nil {
+		t.Fatal(err)
+	}
+	st, err = f.Wait(ctx, "report", juliarun.AtLeastWorkers(1))
+	if err != nil || st.Phase != juliarun.PhaseFailed {
+		t.Errorf("Wait on a failed job = %+v, %v; want it to return the failure", st, err)
+	}
+	list, err := f.List(ctx)
+	if err != nil || len(list) != 2 || list[0].Name != "pi" {
+		t.Errorf("List = %+v, %v", list, err)
+	}
+	if err := f.Delete(ctx, "pi"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Status(ctx, "pi"); !errors.Is(err, juliarun.ErrNotFound) {
+		t.Errorf("Status after Delete: %v", err)
+	}
+}
