@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
 	"github.com/juliarun/sdk/juliarun/juliaruntest"
-	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/resources"
 )
 

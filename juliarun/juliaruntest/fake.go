@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/juliarun/sdk/internal/names"
-	"github.com/juliarun/sdk/juliarun"
 	"github.com/juliarun/sdk/jobs"
+	"github.com/juliarun/sdk/juliarun"
 )
 
 // FakeClient is an in-memory juliarun.Client for unit tests of programs that

@@ -10,9 +10,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
 	"github.com/juliarun/sdk/juliarun/juliaruntest"
-	"github.com/juliarun/sdk/jobs"
 )
 
 func TestFakeClient(t *testing.T) {
