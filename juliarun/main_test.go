@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,16 @@ import (
 	"github.com/juliarun/sdk/juliarun"
 	"github.com/juliarun/sdk/juliarun/juliaruntest"
 )
+
+// podLog is what every simulated container of the shared cluster prints:
+// 60 numbered lines.
+var podLog = func() string {
+	var b strings.Builder
+	for i := 1; i <= 60; i++ {
+		fmt.Fprintf(&b, "line %d\n", i)
+	}
+	return b.String()
+}()
 
 // shared is one roomy cluster for the tests that do not count capacity.
 var shared struct {
@@ -42,7 +53,7 @@ func sharedCluster(t *testing.T) *juliaruntest.Cluster {
 	juliaruntest.SkipIfUnavailable(t)
 	shared.once.Do(func() {
 		shared.cluster, shared.err = juliaruntest.Start(context.Background(), juliaruntest.Options{
-			Nodes: 2, NodeCPU: "32", NodeMemory: "128Gi", NodeGPU: 2,
+			Nodes: 2, NodeCPU: "32", NodeMemory: "128Gi", NodeGPU: 2, PodLog: podLog,
 		})
 	})
 	if shared.err != nil {

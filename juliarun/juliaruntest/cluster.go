@@ -36,6 +36,10 @@ type Options struct {
 	// they start running. Zero: every pod runs until ExitPod says otherwise,
 	// like a long-running Julia process.
 	JobPodLifetime time.Duration
+	// PodLog is the output every simulated container shows to
+	// `kubectl logs` and Client.Logs. Default: one line saying that the
+	// process is simulated.
+	PodLog string
 }
 
 func (o Options) withDefaults() Options {
@@ -48,22 +52,27 @@ func (o Options) withDefaults() Options {
 	if o.NodePods == 0 {
 		o.NodePods = 110
 	}
+	if o.PodLog == "" {
+		o.PodLog = "juliaruntest: a simulated process on a simulated node; nothing runs here\n"
+	}
 	return o
 }
 
 // Cluster is a running local control plane. Its methods are safe for
 // concurrent use.
 type Cluster struct {
-	opts     Options
-	binDir   string
-	dir      string // temporary files: kubeconfig, stages, logs
-	env      *envtest.Environment
-	cfg      *rest.Config
-	client   kubernetes.Interface
-	procs    []*component // started after the API server, stopped before it
-	keepLogs bool         // set when Start fails, so the logs its error names remain
-	stopOnce sync.Once
-	stopErr  error
+	opts       Options
+	binDir     string
+	dir        string // temporary files: kubeconfig, stages, logs
+	env        *envtest.Environment
+	cfg        *rest.Config
+	client     kubernetes.Interface
+	procs      []*component // started after the API server, stopped before it
+	keepLogs   bool         // set when Start fails, so the logs its error names remain
+	stopOnce   sync.Once
+	stopErr    error
+	apiMu      sync.Mutex // serializes StopAPIServer and StartAPIServer
+	apiStopped bool       // by StopAPIServer
 }
 
 // EnsureBinaries builds the control-plane binaries when they are not in the
@@ -127,7 +136,15 @@ func (c *Cluster) startAPIServer() error {
 		ControlPlaneStartTimeout: time.Minute,
 		ControlPlaneStopTimeout:  30 * time.Second,
 	}
-	c.env.ControlPlane.GetAPIServer().Path = filepath.Join(c.binDir, clusterbin.KubeAPIServer)
+	api := c.env.ControlPlane.GetAPIServer()
+	api.Path = filepath.Join(c.binDir, clusterbin.KubeAPIServer)
+	// A certificate directory of our own survives the API server's Stop
+	// (envtest removes one it made itself), so RestartAPIServer keeps the
+	// serving certificate and the service-account signing key.
+	api.CertDir = filepath.Join(c.dir, "apiserver")
+	if err := os.Mkdir(api.CertDir, 0o700); err != nil {
+		return err
+	}
 	c.env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(c.binDir, clusterbin.Etcd)}
 	cfg, err := c.env.Start()
 	if err != nil {

@@ -74,15 +74,24 @@ func (c *Cluster) startComponents(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	cert, key, err := writeServingCert(c.dir)
+	if err != nil {
+		return err
+	}
 	kwok, err := c.start(clusterbin.Kwok,
 		"--kubeconfig="+kubeconfig,
 		"--config="+stages,
 		"--manage-all-nodes=false",
 		"--manage-nodes-with-annotation-selector="+kwokNodeAnnotation+"=fake",
 		"--cidr="+podCIDR,
-		"--node-ip=10.243.0.1",
+		// Loopback: whatever the API server sends "to a node" (log and
+		// exec requests) stays on this machine.
+		"--node-ip=127.0.0.1",
 		"--node-lease-duration-seconds=40",
+		// kwok serves the kubelet API (pod logs) for every fake node.
 		"--server-address=127.0.0.1:"+strconv.Itoa(kwokPort),
+		"--node-port="+strconv.Itoa(kwokPort),
+		"--tls-cert-file="+cert, "--tls-private-key-file="+key,
 	)
 	if err != nil {
 		return err
@@ -137,7 +146,19 @@ func (c *Cluster) Kubeconfig() (string, error) {
 // among them).
 func (c *Cluster) BinaryDir() string { return c.binDir }
 
-// writeStages writes kwok's Stage configurations and returns the file's path.
+// clusterLogs makes every simulated container's log the file named by %s.
+const clusterLogs = `apiVersion: kwok.x-k8s.io/v1alpha1
+kind: ClusterLogs
+metadata:
+  name: juliaruntest-logs
+spec:
+  logs:
+  - logsFile: %s
+    follow: true
+`
+
+// writeStages writes kwok's configuration (Stages and ClusterLogs) and
+// returns the file's path.
 func (c *Cluster) writeStages() (string, error) {
 	names := []string{"node-initialize.yaml", "node-heartbeat.yaml", "pod-ready.yaml", "pod-delete.yaml"}
 	if c.opts.JobPodLifetime > 0 {
@@ -152,6 +173,25 @@ func (c *Cluster) writeStages() (string, error) {
 		doc := strings.ReplaceAll(string(data), "__LIFETIME_MS__", strconv.FormatInt(c.opts.JobPodLifetime.Milliseconds(), 10))
 		docs = append(docs, doc)
 	}
+	logFile := filepath.Join(c.dir, "pod.log")
+	if err := os.WriteFile(logFile, criLog(c.opts.PodLog, time.Now()), 0o600); err != nil {
+		return "", err
+	}
+	docs = append(docs, fmt.Sprintf(clusterLogs, strconv.Quote(logFile)))
 	path := filepath.Join(c.dir, "kwok-stages.yaml")
 	return path, os.WriteFile(path, []byte(strings.Join(docs, "\n---\n")), 0o600)
+}
+
+// criLog formats text as a container runtime's log file, which kwok reads:
+// "<RFC3339Nano time> stdout F <line>" for each line.
+func criLog(text string, at time.Time) []byte {
+	var b strings.Builder
+	stamp := at.UTC().Format(time.RFC3339Nano)
+	for _, line := range strings.SplitAfter(text, "\n") {
+		if line == "" {
+			continue
+		}
+		b.WriteString(stamp + " stdout F " + strings.TrimSuffix(line, "\n") + "\n")
+	}
+	return []byte(b.String())
 }
