@@ -24,6 +24,9 @@ if [ ! -d hack/parsecheck/node_modules ]; then
 	(cd hack/parsecheck && npm ci --silent --no-audit --no-fund)
 fi
 
+echo "==> Julia parse check (every .jl file in the repository)"
+node hack/parsecheck/check.mjs $(git ls-files '*.jl' 2>/dev/null || find . -name '*.jl' -not -path './hack/parsecheck/node_modules/*')
+
 echo "==> gofmt"
 unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
 if [ -n "$unformatted" ]; then
