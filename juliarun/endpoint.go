@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/juliarun/sdk/internal/names"
+	"github.com/juliarun/sdk/internal/render"
 )
 
 // Endpoint returns where the job is reached: an error matching ErrNotFound
@@ -18,7 +19,7 @@ func (k *kubeClient) Endpoint(ctx context.Context, name string) (*Endpoint, erro
 	if err != nil {
 		return nil, fmt.Errorf("endpoint: %w", err)
 	}
-	if !hasService(s) {
+	if !render.HasService(s) {
 		return nil, fmt.Errorf("endpoint %s: the job exposes no ports: %w", name, ErrNotFound)
 	}
 	ep, err := k.endpoint(ctx, name)

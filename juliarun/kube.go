@@ -28,7 +28,6 @@ type kubeClient struct {
 	backend Backend
 	c       client.Client        // objects of any kind the backend renders
 	cs      kubernetes.Interface // pod logs
-	scheme  *runtime.Scheme
 }
 
 // New returns a Client that runs jobs on the cluster of cfg. It does no
@@ -73,7 +72,7 @@ func New(cfg *rest.Config, opts ...Option) (Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("juliarun.New: %w", err)
 	}
-	return &kubeClient{ns: o.namespace, log: o.logger, backend: o.backend, c: c, cs: cs, scheme: scheme}, nil
+	return &kubeClient{ns: o.namespace, log: o.logger, backend: o.backend, c: c, cs: cs}, nil
 }
 
 // restMapper knows the kinds the native backend renders without asking the

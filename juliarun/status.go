@@ -15,7 +15,6 @@ import (
 
 	"github.com/juliarun/sdk/internal/labels"
 	"github.com/juliarun/sdk/internal/render"
-	"github.com/juliarun/sdk/jobs"
 )
 
 // maxReasonPods bounds the pods Status reads to explain a phase, so its
@@ -69,7 +68,7 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 		}
 		st.Reason = joinReasons(st.Reason, msg)
 	}
-	if hasService(s) {
+	if render.HasService(s) {
 		ep, err := k.endpoint(ctx, name)
 		if err != nil && !apierrors.IsNotFound(err) {
 			return nil, fmt.Errorf("status %s: %w", name, err)
@@ -205,10 +204,4 @@ func joinReasons(rs ...string) string {
 		}
 	}
 	return strings.Join(out, "; ")
-}
-
-// hasService reports whether the native backend gives the job a Service
-// named after it.
-func hasService(s jobs.Spec) bool {
-	return len(s.Ports) > 0 || jobs.HasMasterWorkers(s.Type)
 }

@@ -41,3 +41,9 @@ func MasterOf(s jobs.Spec, namespace string) client.Object {
 	}
 	return nil
 }
+
+// HasService reports whether the job gets a Service named after it: when
+// it has ports, or a master that Distributed workers belong to.
+func HasService(s jobs.Spec) bool {
+	return len(s.Ports) > 0 || jobs.HasMasterWorkers(s.Type)
+}

@@ -51,7 +51,7 @@ func (r *renderer) services() []client.Object {
 		ports = append(ports, corev1.ServicePort{Name: n, Port: int32(p.Service),
 			TargetPort: intstr.FromInt32(int32(p.Container)), Protocol: corev1.ProtocolTCP})
 	}
-	if len(ports) > 0 {
+	if HasService(r.s) {
 		typ := corev1.ServiceTypeClusterIP
 		if r.s.External {
 			typ = corev1.ServiceTypeLoadBalancer

@@ -92,7 +92,7 @@ func (r *renderer) singleton(p process, name string) *appsv1.StatefulSet {
 			Template: r.podTemplate(p),
 		},
 	}
-	if len(r.s.Ports) > 0 || jobs.HasMasterWorkers(r.s.Type) {
+	if HasService(r.s) {
 		sts.Spec.ServiceName = names.Master(r.s.Name)
 	}
 	return sts

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/juliarun/sdk/internal/names"
+	"github.com/juliarun/sdk/internal/render"
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
 )
@@ -202,7 +203,7 @@ func (f *FakeClient) Endpoint(_ context.Context, name string) (*juliarun.Endpoin
 }
 
 func (f *FakeClient) endpoint(s jobs.Spec) *juliarun.Endpoint {
-	if len(s.Ports) == 0 && !jobs.HasMasterWorkers(s.Type) {
+	if !render.HasService(s) {
 		return nil
 	}
 	ep := &juliarun.Endpoint{Address: names.Master(s.Name) + "." + f.namespace + ".svc", Ports: map[string]int{}}
