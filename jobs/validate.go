@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -109,7 +110,7 @@ func ValidateSpec(s Spec) field.ErrorList {
 			errs = append(errs, field.Invalid(field.NewPath(paramCommand).Index(i), c, "must not be empty"))
 		}
 	}
-	return errs
+	return append(errs, validateUTF8(s)...)
 }
 
 func validateName(name string) field.ErrorList {
@@ -153,6 +154,41 @@ func validateShell(p *field.Path, shell string) field.ErrorList {
 		return field.ErrorList{field.Invalid(p, shell, fmt.Sprintf("must be one of %s, or an absolute path in the image", strings.Join(ShippedShells(), ", ")))}
 	}
 	return validateScriptPath(p, shell)
+}
+
+// validateUTF8 reports the text parameters that are not valid UTF-8: the
+// API server's JSON would carry them with their invalid bytes replaced, so
+// the job would not run what it says. (Names, volumes, ports and variable
+// names are checked as ASCII identifiers elsewhere.) The password is named,
+// never shown.
+func validateUTF8(s Spec) field.ErrorList {
+	var errs field.ErrorList
+	check := func(p *field.Path, v string) {
+		if !utf8.ValidString(v) {
+			errs = append(errs, field.Invalid(p, v, "must be valid UTF-8"))
+		}
+	}
+	for param, v := range map[string]string{paramStartScript: s.StartScript, paramBuilderScript: s.BuilderScript,
+		paramCfgFile: s.CfgFile, paramImage: s.Image, paramShell: s.Shell, paramWorkerShell: s.WorkerShell,
+		paramWorkerStartScript: s.WorkerStartScript} {
+		check(field.NewPath(param), v)
+	}
+	for param, list := range map[string][]string{paramCommand: s.Command, paramArgs: s.Args} {
+		for i, v := range list {
+			check(field.NewPath(param).Index(i), v)
+		}
+	}
+	for param, env := range map[string]map[string]string{paramEnvVars: s.EnvVars, paramWorkerEnvVars: s.WorkerEnvVars} {
+		for k, v := range env {
+			check(field.NewPath(param).Key(k), v)
+		}
+	}
+	if !utf8.ValidString(s.Password) {
+		errs = append(errs, field.Invalid(field.NewPath(paramPassword), "", "must be valid UTF-8"))
+	}
+	// Map iteration order is random: report in a stable order.
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Field < errs[j].Field })
+	return errs
 }
 
 func validateImage(image string) field.ErrorList {

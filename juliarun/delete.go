@@ -24,6 +24,9 @@ const deletePollInterval = 100 * time.Millisecond
 // without relying on the garbage collector, and waits until none is left or
 // ctx ends. It returns ErrNotFound when the job has no object at all.
 func (k *kubeClient) Delete(ctx context.Context, name string) error {
+	if err := checkName(name); err != nil {
+		return fmt.Errorf("delete: %w", err)
+	}
 	sel := client.MatchingLabels{labels.Job: name}
 	found, err := k.anyLeft(ctx, sel)
 	if err != nil {

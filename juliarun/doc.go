@@ -13,4 +13,10 @@
 //
 // Errors wrap ErrNotFound, ErrAlreadyExists, ErrNotScalable and
 // jobs.ErrInvalid, so callers test them with errors.Is.
+//
+// Requests that fail for a passing reason (an overloaded or restarting API
+// server, a broken connection) are repeated for up to 30 seconds where
+// that is safe, and a Start that fails or is cancelled removes what it
+// created; docs/RELIABILITY.md has the details and the test figures. Role
+// returns the RBAC Role a Client needs (deploy/rbac.yaml as YAML).
 package juliarun

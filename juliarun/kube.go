@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -49,6 +50,7 @@ func New(cfg *rest.Config, opts ...Option) (Client, error) {
 		o.backend = NewNativeBackend()
 	}
 	cfg = rest.CopyConfig(cfg)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &retryTransport{next: rt, log: o.logger} })
 	if o.qps > 0 {
 		cfg.QPS, cfg.Burst = o.qps, o.burst
 	}
@@ -64,7 +66,13 @@ func New(cfg *rest.Config, opts ...Option) (Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("juliarun.New: %w", err)
 	}
-	c, err := client.New(cfg, client.Options{HTTPClient: httpClient, Scheme: scheme, Mapper: mapper})
+	clientLog := o.logger.WithName("client")
+	if clientLog.IsZero() {
+		// Without a logger, controller-runtime uses its global one, which
+		// prints a warning with a stack trace in programs that never set it.
+		clientLog = funcr.New(func(string, string) {}, funcr.Options{})
+	}
+	c, err := client.New(cfg, client.Options{HTTPClient: httpClient, Scheme: scheme, Mapper: mapper, Log: clientLog})
 	if err != nil {
 		return nil, fmt.Errorf("juliarun.New: %w", err)
 	}

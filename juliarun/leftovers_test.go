@@ -17,6 +17,13 @@ import (
 // none of.
 func leftovers(t *testing.T, cfg *rest.Config, name string) []string {
 	t.Helper()
+	return leftoversMatching(t, cfg, "juliarun.io/job="+name)
+}
+
+// leftoversMatching is leftovers for any label selector: "juliarun.io/job"
+// finds what is left of every job.
+func leftoversMatching(t *testing.T, cfg *rest.Config, selector string) []string {
+	t.Helper()
 	cfg = rest.CopyConfig(cfg)
 	cfg.WarningHandler = rest.NoWarnings{} // deprecated kinds are listed too
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
@@ -42,7 +49,7 @@ func leftovers(t *testing.T, cfg *rest.Config, name string) []string {
 				continue
 			}
 			items, err := dyn.Resource(gv.WithResource(r.Name)).List(context.Background(),
-				metav1.ListOptions{LabelSelector: "juliarun.io/job=" + name})
+				metav1.ListOptions{LabelSelector: selector})
 			if err != nil {
 				continue // some resources list only with more rights or options
 			}

@@ -39,9 +39,12 @@ var shared struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if shared.cluster != nil {
-		if err := shared.cluster.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "stopping the shared test cluster:", err)
+	for _, c := range []*juliaruntest.Cluster{shared.cluster, apiOnly.cluster} {
+		if c == nil {
+			continue
+		}
+		if err := c.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "stopping a shared test cluster:", err)
 			code = 1
 		}
 	}
@@ -62,6 +65,27 @@ func sharedCluster(t *testing.T) *juliaruntest.Cluster {
 	return shared.cluster
 }
 
+// apiOnly is one cluster without nodes (API server only: no controller,
+// no pod) for the tests that make many jobs and need only their objects,
+// and may restart its API server.
+var apiOnly struct {
+	once    sync.Once
+	cluster *juliaruntest.Cluster
+	err     error
+}
+
+func apiOnlyCluster(t *testing.T) *juliaruntest.Cluster {
+	t.Helper()
+	juliaruntest.SkipIfUnavailable(t)
+	apiOnly.once.Do(func() {
+		apiOnly.cluster, apiOnly.err = juliaruntest.Start(context.Background(), juliaruntest.Options{})
+	})
+	if apiOnly.err != nil {
+		t.Fatalf("starting the API-only test cluster: %v", apiOnly.err)
+	}
+	return apiOnly.cluster
+}
+
 // env is what a test works with: a fresh namespace that enforces Pod
 // Security "restricted", with the volumes jobs mount, and a Client on it.
 type env struct {
@@ -73,27 +97,36 @@ type env struct {
 
 func newEnv(t *testing.T, cluster *juliaruntest.Cluster, opts ...juliarun.Option) *env {
 	t.Helper()
+	e, err := makeEnv(cluster, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// makeEnv is newEnv for goroutines other than the test's.
+func makeEnv(cluster *juliaruntest.Cluster, opts ...juliarun.Option) (*env, error) {
 	ctx := context.Background()
 	cs, err := kubernetes.NewForConfig(cluster.Config())
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	ns := fmt.Sprintf("test-%d", shared.nsCount.Add(1))
 	_, err = cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns,
 		Labels: map[string]string{"pod-security.kubernetes.io/enforce": "restricted"}}}, metav1.CreateOptions{})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	for _, v := range []string{"work", "data", "stats"} {
 		if err := cluster.CreateVolume(ctx, ns, v, "1Gi"); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	c, err := juliarun.New(cluster.Config(), append([]juliarun.Option{juliarun.WithNamespace(ns)}, opts...)...)
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	return &env{cluster: cluster, cs: cs, ns: ns, client: c}
+	return &env{cluster: cluster, cs: cs, ns: ns, client: c}, nil
 }
 
 // waitFor waits up to 30s for cond on the job's status, through Wait.

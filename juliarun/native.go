@@ -55,7 +55,7 @@ func NewNativeBackend(opts ...BackendOption) Backend {
 // renders of one job differ only in the cookie and the password hash's salt
 // (unless WithRandomSource fixes them).
 func (b *nativeBackend) Render(job jobs.Job, namespace string) ([]client.Object, error) {
-	if job == nil {
+	if isNil(job) {
 		return nil, fmt.Errorf("render: %w: job is nil", jobs.ErrInvalid)
 	}
 	if msgs := validation.IsDNS1123Label(namespace); len(msgs) > 0 {

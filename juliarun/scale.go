@@ -21,6 +21,9 @@ import (
 
 // spec reads the job's record from its root ConfigMap.
 func (k *kubeClient) spec(ctx context.Context, name string) (jobs.Spec, *corev1.ConfigMap, error) {
+	if err := checkName(name); err != nil {
+		return jobs.Spec{}, nil, err
+	}
 	var root corev1.ConfigMap
 	err := k.c.Get(ctx, client.ObjectKey{Namespace: k.ns, Name: names.Root(name)}, &root)
 	if apierrors.IsNotFound(err) || (err == nil && root.Labels[labels.Role] != labels.RoleRoot) {

@@ -2,11 +2,17 @@ package juliarun
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"time"
 
+	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/juliarun/sdk/internal/labels"
@@ -15,11 +21,14 @@ import (
 
 // Start renders the job and creates its objects: first the root, whose
 // creation claims the name atomically (ErrAlreadyExists when taken, also
-// when two Starts race), then the rest, each owned by the root. If any
-// creation fails, Start removes what it created and returns the error, so
-// a retry starts clean. An invalid job creates nothing.
+// when two Starts race), then the rest, each owned by the root. Creations
+// that fail for a passing reason (an overloaded or restarting API server, a
+// broken connection) are repeated. If a creation fails for good, or ctx
+// ends, Start removes what it created and returns the error, so a retry
+// starts clean; it never removes an object it did not create. An invalid
+// job creates nothing.
 func (k *kubeClient) Start(ctx context.Context, job jobs.Job) error {
-	if job == nil {
+	if isNil(job) {
 		return fmt.Errorf("start: %w: job is nil", jobs.ErrInvalid)
 	}
 	name := job.Spec().Name
@@ -35,11 +44,23 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job) error {
 	if root.GetLabels()[labels.Job] != name {
 		return fmt.Errorf("start %s: the backend's first object %s lacks the label %s=%s", name, root.GetName(), labels.Job, name)
 	}
-	if err := k.c.Create(ctx, root); err != nil {
-		if apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("start %s: %w", name, ErrAlreadyExists)
+	// The token tells the objects this Start made from others of the same
+	// names, when the answer to a creation was lost.
+	token := rand.Text()
+	for _, o := range objs {
+		l := maps.Clone(o.GetLabels())
+		if l == nil {
+			l = map[string]string{}
 		}
-		return fmt.Errorf("start %s: creating %s: %w", name, describe(root), err)
+		l[labels.StartID] = token
+		o.SetLabels(l)
+	}
+	if err := k.create(ctx, root, token); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("start %s: %w: %w", name, ErrAlreadyExists, err)
+		}
+		// The root may exist all the same if the answer was lost.
+		return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, describe(root), err), objs[:1], token)
 	}
 	log.V(1).Info("job claimed")
 	owner := metav1.OwnerReference{
@@ -47,38 +68,108 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job) error {
 	}
 	for i, o := range objs[1:] {
 		o.SetOwnerReferences(append(o.GetOwnerReferences(), owner))
-		if err := k.c.Create(ctx, o); err != nil {
-			cerr := fmt.Errorf("start %s: creating %s: %w", name, describe(o), err)
-			created := objs[:i+2] // the failed create may have happened all the same
-			if apierrors.IsAlreadyExists(err) {
-				// Someone else's object: leave it alone.
-				cerr = fmt.Errorf("start %s: %s is taken by another object: %w", name, describe(o), err)
-				created = objs[:i+1]
-			}
-			log.V(1).Info("job start failed, removing what was created", "objects", len(created))
-			if rerr := k.removeCreated(context.WithoutCancel(ctx), created); rerr != nil {
-				return errors.Join(cerr, fmt.Errorf("start %s: cleaning up: %w", name, rerr))
-			}
-			return cerr
+		if err := k.create(ctx, o, token); err != nil {
+			return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, describe(o), err), objs[:i+2], token)
 		}
 	}
 	log.V(1).Info("job started", "objects", len(objs))
 	return nil
 }
 
-// removeCreated deletes, newest first, the objects Start created. It runs
-// even when the caller's context is done, so a cancelled Start leaves
-// nothing behind.
-func (k *kubeClient) removeCreated(ctx context.Context, objs []client.Object) error {
-	var errs []error
-	background := client.PropagationPolicy(metav1.DeletePropagationBackground)
+// create creates o, repeating the creation while it fails for a passing
+// reason. A repeat can find o already there, made by an earlier attempt
+// whose answer was lost: when it carries this Start's token, o takes its
+// UID and create succeeds; otherwise the error says who holds the name and
+// matches apierrors.IsAlreadyExists.
+func (k *kubeClient) create(ctx context.Context, o client.Object, token string) error {
+	var b *backoff
+	for {
+		err := k.c.Create(ctx, o)
+		if err == nil {
+			return nil
+		}
+		if apierrors.IsAlreadyExists(err) {
+			return k.claimExisting(ctx, o, token, err)
+		}
+		if !transient(err) {
+			return err
+		}
+		if b == nil {
+			b = newBackoff()
+		}
+		if !b.wait(ctx) {
+			return err
+		}
+		k.log.V(2).Info("creation retried", "object", describe(o), "namespace", k.ns)
+	}
+}
+
+// claimExisting looks at the object that made o's creation fail with
+// exists: if it carries token, it is o, made by an attempt whose answer was
+// lost. It reads the object's metadata with a list, so that Start needs no
+// right to get the kinds it only creates.
+func (k *kubeClient) claimExisting(ctx context.Context, o client.Object, token string, exists error) error {
+	gvk, err := k.c.GroupVersionKindFor(o)
+	if err != nil {
+		return errors.Join(exists, err)
+	}
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	if err := k.c.List(ctx, list, client.InNamespace(o.GetNamespace()),
+		client.MatchingFields{"metadata.name": o.GetName()}); err != nil {
+		return fmt.Errorf("%w (and reading it: %w)", exists, err)
+	}
+	if len(list.Items) == 0 {
+		return exists // deleted since
+	}
+	found := list.Items[0]
+	if found.Labels[labels.StartID] == token {
+		o.SetUID(found.UID)
+		o.SetResourceVersion(found.ResourceVersion)
+		return nil
+	}
+	holder := "an object not made by juliarun"
+	if j := found.Labels[labels.Job]; j != "" {
+		holder = "job " + j
+	}
+	return fmt.Errorf("%s belongs to %s: %w", describe(o), holder, exists)
+}
+
+// cleanupTimeout bounds how long a failed Start spends removing what it
+// created.
+const cleanupTimeout = time.Minute
+
+// abort removes whatever this Start created among objs (those with its
+// token), newest kinds first, with one delete-collection per kind, and
+// returns cause joined with anything that prevented it. The last object of
+// objs is one whose creation failed or went unanswered: it is removed only
+// if it exists with the token. abort runs even when ctx is done, so a
+// cancelled Start leaves nothing behind.
+func (k *kubeClient) abort(ctx context.Context, log logr.Logger, cause error, objs []client.Object, token string) error {
+	log.V(1).Info("job start failed, removing what was created", "objects", len(objs))
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	sel := client.MatchingLabels{labels.Job: objs[0].GetLabels()[labels.Job], labels.StartID: token}
+	var kinds []schema.GroupVersionKind
 	for i := len(objs) - 1; i >= 0; i-- {
-		o := objs[i]
-		if err := k.c.Delete(ctx, o, background); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("deleting %s: %w", describe(o), err))
+		gvk, err := k.c.GroupVersionKindFor(objs[i])
+		if err != nil {
+			return errors.Join(cause, err)
+		}
+		if !slices.Contains(kinds, gvk) {
+			kinds = append(kinds, gvk)
 		}
 	}
-	return errors.Join(errs...)
+	var errs []error
+	for _, gvk := range kinds {
+		if err := k.deleteAll(ctx, gvk, sel); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return errors.Join(cause, fmt.Errorf("cleaning up (Delete removes what is left): %w", errors.Join(errs...)))
+	}
+	return cause
 }
 
 // describe names an object for errors: "StatefulSet pi-workers".

@@ -2,6 +2,7 @@ package juliarun
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -31,7 +32,9 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 	st := &Status{Name: name, Type: s.Type, Created: root.CreationTimestamp.Time}
 	var workers client.Object
 	if workers = render.WorkersOf(s, k.ns); workers != nil {
-		if err := k.c.Get(ctx, client.ObjectKeyFromObject(workers), workers); err != nil {
+		if err := k.c.Get(ctx, client.ObjectKeyFromObject(workers), workers); apierrors.IsNotFound(err) {
+			return k.incomplete(st, workers), nil
+		} else if err != nil {
 			return nil, fmt.Errorf("status %s: %w", name, err)
 		}
 		st.Requested, st.Running = workerCounts(workers)
@@ -41,7 +44,9 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 	}
 	master := render.MasterOf(s, k.ns)
 	if master != nil {
-		if err := k.c.Get(ctx, client.ObjectKeyFromObject(master), master); err != nil {
+		if err := k.c.Get(ctx, client.ObjectKeyFromObject(master), master); apierrors.IsNotFound(err) {
+			return k.incomplete(st, master), nil
+		} else if err != nil {
 			return nil, fmt.Errorf("status %s: %w", name, err)
 		}
 	}
@@ -78,7 +83,20 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 	return st, nil
 }
 
-// List returns the status of every job in the namespace, by name.
+// incomplete returns st for a job whose workload is missing: being
+// created by a Start, or removed by a Delete, at this moment.
+func (k *kubeClient) incomplete(st *Status, missing client.Object) *Status {
+	kind := "workload"
+	if gvk, err := k.c.GroupVersionKindFor(missing); err == nil {
+		kind = gvk.Kind
+	}
+	st.Phase = PhasePending
+	st.Reason = fmt.Sprintf("incomplete: %s %s is missing (being started or deleted)", kind, missing.GetName())
+	return st
+}
+
+// List returns the status of every job in the namespace, by name. A job
+// deleted while List runs is left out.
 func (k *kubeClient) List(ctx context.Context) ([]Status, error) {
 	var roots corev1.ConfigMapList
 	if err := k.c.List(ctx, &roots, client.InNamespace(k.ns),
@@ -88,6 +106,9 @@ func (k *kubeClient) List(ctx context.Context) ([]Status, error) {
 	out := make([]Status, 0, len(roots.Items))
 	for _, r := range roots.Items {
 		st, err := k.Status(ctx, r.Labels[labels.Job])
+		if errors.Is(err, ErrNotFound) {
+			continue // deleted since the roots were listed
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list: %w", err)
 		}

@@ -41,7 +41,7 @@ func updatable(s jobs.Spec) []string {
 // rolling update. Anything else, including the worker count (see Scale), is
 // reported as Forbidden, with nothing changed.
 func (k *kubeClient) Update(ctx context.Context, job jobs.Job) error {
-	if job == nil {
+	if isNil(job) {
 		return fmt.Errorf("update: %w: job is nil", jobs.ErrInvalid)
 	}
 	if err := job.Validate(); err != nil {

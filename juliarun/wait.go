@@ -36,6 +36,9 @@ func (p Phase) Terminal() bool { return p == PhaseSucceeded || p == PhaseFailed 
 // ends; always with the last status it read (nil if none). It does not
 // poll: each change the API server reports is judged once.
 func (k *kubeClient) Wait(ctx context.Context, name string, cond Condition) (*Status, error) {
+	if err := checkName(name); err != nil {
+		return nil, fmt.Errorf("wait: %w", err)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	changes := make(chan struct{}, 1)

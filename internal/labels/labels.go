@@ -22,6 +22,12 @@ const (
 	RoleNetwork = "network" // NetworkPolicy
 )
 
+// StartID is the label Start puts on every object it creates: a random
+// token, one per Start, that tells the objects this Start made from others
+// of the same names when the answer to a creation was lost, and lets a
+// failed Start remove exactly what it made.
+const StartID = "juliarun.io/start-id"
+
 // Pod-index keys set by the workload controllers, read as a unit's index.
 const (
 	StatefulSetPodIndex = "apps.kubernetes.io/pod-index"

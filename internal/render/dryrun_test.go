@@ -42,6 +42,26 @@ func (w *warnings) take() []string {
 // namespace that enforces Pod Security "restricted". Any rejection or
 // warning fails the test.
 func TestAPIServerAcceptsEveryObject(t *testing.T) {
+	d := newDryRun(t)
+	for _, tc := range goldenCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			d.accepts(t, renderJob(t, tc.job, &fixedRand{}))
+		})
+	}
+}
+
+// dryRun creates objects on a real API server with a server-side dry run,
+// in a namespace that enforces Pod Security "restricted".
+type dryRun struct {
+	c    client.Client
+	warn *warnings
+}
+
+// newDryRun starts an API server for the test and checks that its
+// namespace refuses a pod that breaks Pod Security "restricted" and warns
+// of a workload that would make one.
+func newDryRun(t *testing.T) *dryRun {
+	t.Helper()
 	cluster := juliaruntest.StartForTest(t, juliaruntest.Options{})
 	cfg := cluster.Config()
 	warn := &warnings{}
@@ -77,32 +97,41 @@ func TestAPIServerAcceptsEveryObject(t *testing.T) {
 	if len(warn.take()) == 0 {
 		t.Fatal("no warning for a non-compliant workload: warnings are not being collected")
 	}
-	for _, tc := range goldenCases() {
-		t.Run(tc.name, func(t *testing.T) {
-			for _, obj := range renderJob(t, tc.job, &fixedRand{}) {
-				if err := c.Create(ctx, obj, client.DryRunAll); err != nil {
-					t.Errorf("%s %s rejected: %v", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
-				}
-				if w := warn.take(); len(w) > 0 {
-					t.Errorf("%s %s: warnings %q", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), w)
-				}
-				tmpl := podTemplate(obj)
-				if tmpl == nil {
-					continue
-				}
-				pod := &corev1.Pod{
-					ObjectMeta: metav1.ObjectMeta{Name: obj.GetName() + "-pod", Namespace: testNamespace, Labels: tmpl.Labels},
-					Spec:       tmpl.Spec,
-				}
-				if err := c.Create(ctx, pod, client.DryRunAll); err != nil {
-					t.Errorf("Pod of %s rejected: %v", obj.GetName(), err)
-				}
-				if w := warn.take(); len(w) > 0 {
-					t.Errorf("Pod of %s: warnings %q", obj.GetName(), w)
-				}
-			}
-		})
+	return &dryRun{c: c, warn: warn}
+}
+
+// accepts creates objs, and a Pod from each pod template among them, with a
+// dry run: any rejection or warning fails the test. It returns the number
+// of objects created.
+func (d *dryRun) accepts(t *testing.T, objs []client.Object) int {
+	t.Helper()
+	ctx := context.Background()
+	n := 0
+	for _, obj := range objs {
+		n++
+		if err := d.c.Create(ctx, obj, client.DryRunAll); err != nil {
+			t.Errorf("%s %s rejected: %v", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), err)
+		}
+		if w := d.warn.take(); len(w) > 0 {
+			t.Errorf("%s %s: warnings %q", obj.GetObjectKind().GroupVersionKind().Kind, obj.GetName(), w)
+		}
+		tmpl := podTemplate(obj)
+		if tmpl == nil {
+			continue
+		}
+		pod := &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: obj.GetName() + "-pod", Namespace: testNamespace, Labels: tmpl.Labels},
+			Spec:       tmpl.Spec,
+		}
+		n++
+		if err := d.c.Create(ctx, pod, client.DryRunAll); err != nil {
+			t.Errorf("Pod of %s rejected: %v", obj.GetName(), err)
+		}
+		if w := d.warn.take(); len(w) > 0 {
+			t.Errorf("Pod of %s: warnings %q", obj.GetName(), w)
+		}
 	}
+	return n
 }
 
 func podTemplate(o runtime.Object) *corev1.PodTemplateSpec {

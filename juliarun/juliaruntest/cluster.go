@@ -73,6 +73,7 @@ type Cluster struct {
 	stopErr    error
 	apiMu      sync.Mutex // serializes StopAPIServer and StartAPIServer
 	apiStopped bool       // by StopAPIServer
+	apiLog     *os.File   // the API server's output, across restarts
 }
 
 // EnsureBinaries builds the control-plane binaries when they are not in the
@@ -145,6 +146,15 @@ func (c *Cluster) startAPIServer() error {
 	if err := os.Mkdir(api.CertDir, 0o700); err != nil {
 		return err
 	}
+	apiLog, err := os.Create(filepath.Join(c.dir, "kube-apiserver.log"))
+	if err != nil {
+		return err
+	}
+	c.apiLog = apiLog
+	api.Out, api.Err = apiLog, apiLog
+	// Without a grace period for watches, a stopping API server does not
+	// exit within envtest's stop timeout while the components watch.
+	api.Configure().Set("shutdown-watch-termination-grace-period", "1s")
 	c.env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(c.binDir, clusterbin.Etcd)}
 	cfg, err := c.env.Start()
 	if err != nil {
@@ -176,6 +186,9 @@ func (c *Cluster) Stop() error {
 			if err := c.env.Stop(); err != nil {
 				errs = append(errs, fmt.Errorf("juliaruntest: stopping etcd and kube-apiserver: %w", err))
 			}
+		}
+		if c.apiLog != nil {
+			c.apiLog.Close()
 		}
 		if !c.keepLogs {
 			if err := os.RemoveAll(c.dir); err != nil {

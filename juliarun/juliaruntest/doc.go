@@ -15,6 +15,10 @@
 // Simulated processes run until ExitPod ends them, or, for pods of a
 // batch/v1 Job, until Options.JobPodLifetime has passed.
 //
+// For fault tests, RestartAPIServer (or StopAPIServer and StartAPIServer)
+// takes the API server down and brings it back on the same address, with
+// the same certificates and etcd, as a crash or an upgrade would.
+//
 // In tests, StartForTest starts a cluster that stops with the test, and
 // skips the test, loudly, when the binaries are missing, unless
 // JULIARUN_REQUIRE_CLUSTER is set, as the README's test command sets it.

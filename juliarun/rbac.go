@@ -1,0 +1,58 @@
+package juliarun
+
+import (
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RoleName is the name of the Role that Role returns.
+const RoleName = "juliarun"
+
+// Role returns the RBAC Role a Client of the native backend needs in
+// namespace, and nothing more: bound to the identity a program runs as, it
+// lets every Client method work on every job type there. deploy/rbac.yaml
+// is the same Role as YAML (namespace left out, for kubectl apply -n).
+//
+// Each rule, verb by verb, is what these calls use:
+//
+//   - create: Start, for every kind a job renders;
+//   - get: Status, Scale, NWorkers, Update and Endpoint read the job's
+//     root ConfigMap, workloads and Service; Update the job's Secret; Logs
+//     a worker's pod (and pods/log, its output);
+//   - list: List (roots), Status (a few pods), Delete (what is left, for
+//     every kind), Start (the metadata of an object whose creation went
+//     unanswered);
+//   - watch: Wait, on pods and workloads;
+//   - patch: Scale and Update, on worker workloads;
+//   - update: Update, on the root ConfigMap that records the job;
+//   - deletecollection: Delete, by label, for every kind a job has
+//     (ReplicaSets and ControllerRevisions are made by the workload
+//     controllers), and a failed Start, for what it created.
+//
+// Nothing is deleted one by one, and no object outside the namespace is
+// touched. An API server whose Services lack deletecollection (older than
+// Kubernetes 1.31) also needs delete on services.
+func Role(namespace string) *rbacv1.Role {
+	return &rbacv1.Role{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "Role"},
+		ObjectMeta: metav1.ObjectMeta{Name: RoleName, Namespace: namespace},
+		Rules: []rbacv1.PolicyRule{
+			{APIGroups: []string{""}, Resources: []string{"configmaps"},
+				Verbs: []string{"create", "get", "list", "update", "deletecollection"}},
+			{APIGroups: []string{""}, Resources: []string{"secrets", "services"},
+				Verbs: []string{"create", "get", "list", "deletecollection"}},
+			{APIGroups: []string{""}, Resources: []string{"pods"},
+				Verbs: []string{"get", "list", "watch", "deletecollection"}},
+			{APIGroups: []string{""}, Resources: []string{"pods/log"},
+				Verbs: []string{"get"}},
+			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"networkpolicies"},
+				Verbs: []string{"create", "list", "deletecollection"}},
+			{APIGroups: []string{"batch"}, Resources: []string{"jobs"},
+				Verbs: []string{"create", "get", "list", "watch", "patch", "deletecollection"}},
+			{APIGroups: []string{"apps"}, Resources: []string{"statefulsets", "deployments"},
+				Verbs: []string{"create", "get", "list", "watch", "patch", "deletecollection"}},
+			{APIGroups: []string{"apps"}, Resources: []string{"replicasets", "controllerrevisions"},
+				Verbs: []string{"list", "deletecollection"}},
+		},
+	}
+}
