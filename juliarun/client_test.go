@@ -51,6 +51,9 @@ func TestScaleFollowsCapacity(t *testing.T) {
 	if diff := cmp.Diff(juliarun.PhaseRunning, st.Phase); diff != "" {
 		t.Errorf("phase (-want +got):\n%s", diff)
 	}
+	if !strings.Contains(st.Reason, "5 of 12 workers waiting: unschedulable") {
+		t.Errorf("Reason %q does not say why 5 workers wait", st.Reason)
+	}
 	for _, want := range []int{3, 0} {
 		if err := e.client.Scale(ctx, "pi", want); err != nil {
 			t.Fatal(err)

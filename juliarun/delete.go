@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/juliarun/sdk/internal/input"
 	"github.com/juliarun/sdk/internal/labels"
 )
 
@@ -24,7 +25,7 @@ const deletePollInterval = 100 * time.Millisecond
 // without relying on the garbage collector, and waits until none is left or
 // ctx ends. It returns ErrNotFound when the job has no object at all.
 func (k *kubeClient) Delete(ctx context.Context, name string) error {
-	if err := checkName(name); err != nil {
+	if err := input.CheckName(name); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
 	sel := client.MatchingLabels{labels.Job: name}

@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+	"k8s.io/client-go/util/flowcontrol"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 )
@@ -52,7 +53,20 @@ func New(cfg *rest.Config, opts ...Option) (Client, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &retryTransport{next: rt, log: o.logger} })
 	if o.qps > 0 {
-		cfg.QPS, cfg.Burst = o.qps, o.burst
+		cfg.QPS, cfg.Burst, cfg.RateLimiter = o.qps, o.burst, nil
+	}
+	if cfg.RateLimiter == nil && cfg.QPS >= 0 {
+		// One token bucket for the whole client: left to itself,
+		// controller-runtime gives each kind a bucket of its own, and a
+		// Start of 8 objects could send 8 bursts.
+		qps, burst := cfg.QPS, cfg.Burst
+		if qps == 0 {
+			qps = rest.DefaultQPS
+		}
+		if burst == 0 {
+			burst = rest.DefaultBurst
+		}
+		cfg.RateLimiter = flowcontrol.NewTokenBucketRateLimiter(qps, burst)
 	}
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/juliarun/sdk/internal/input"
 	"github.com/juliarun/sdk/internal/render"
 	"github.com/juliarun/sdk/jobs"
 )
@@ -55,7 +56,7 @@ func NewNativeBackend(opts ...BackendOption) Backend {
 // renders of one job differ only in the cookie and the password hash's salt
 // (unless WithRandomSource fixes them).
 func (b *nativeBackend) Render(job jobs.Job, namespace string) ([]client.Object, error) {
-	if isNil(job) {
+	if input.IsNil(job) {
 		return nil, fmt.Errorf("render: %w: job is nil", jobs.ErrInvalid)
 	}
 	if msgs := validation.IsDNS1123Label(namespace); len(msgs) > 0 {

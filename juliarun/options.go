@@ -29,8 +29,9 @@ func WithNamespace(namespace string) Option {
 	return optionFunc(func(o *options) { o.namespace = namespace })
 }
 
-// WithLogger sets the logger each operation is logged to, at V(1), with
-// constant messages and without secrets. Default: logr.Discard().
+// WithLogger sets the logger each operation is logged to, at V(1) (Status,
+// which Wait calls on every change, at V(2); retries at V(2)), with constant
+// messages and without secrets. Default: logr.Discard().
 func WithLogger(l logr.Logger) Option {
 	return optionFunc(func(o *options) { o.logger = l })
 }
@@ -42,9 +43,11 @@ func WithBackend(b Backend) Option {
 }
 
 // WithRateLimit sets the client's request rate limit: qps requests per
-// second on average, bursts of up to burst. Default: the rest.Config's own
-// QPS and Burst, which client-go defaults to 5 and 10, low for starting
-// many jobs at once.
+// second on average, bursts of up to burst, shared by all its requests.
+// Default: the rest.Config's RateLimiter, else its QPS and Burst, which
+// client-go defaults to 5 and 10: about 1 Start a second, low for starting
+// many jobs at once (see BENCHMARKS.md). A negative QPS in the rest.Config
+// turns the limit off.
 func WithRateLimit(qps float32, burst int) Option {
 	return optionFunc(func(o *options) { o.qps, o.burst = qps, burst })
 }

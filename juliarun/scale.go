@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/juliarun/sdk/internal/input"
 	"github.com/juliarun/sdk/internal/labels"
 	"github.com/juliarun/sdk/internal/names"
 	"github.com/juliarun/sdk/internal/render"
@@ -21,7 +22,7 @@ import (
 
 // spec reads the job's record from its root ConfigMap.
 func (k *kubeClient) spec(ctx context.Context, name string) (jobs.Spec, *corev1.ConfigMap, error) {
-	if err := checkName(name); err != nil {
+	if err := input.CheckName(name); err != nil {
 		return jobs.Spec{}, nil, err
 	}
 	var root corev1.ConfigMap
@@ -105,6 +106,7 @@ func (k *kubeClient) NWorkers(ctx context.Context, name string) (int, error) {
 		return 0, fmt.Errorf("nworkers %s: %w", name, err)
 	}
 	_, running := workerCounts(target)
+	k.log.V(1).Info("workers counted", "job", name, "namespace", k.ns, "running", running)
 	return running, nil
 }
 

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/juliarun/sdk/internal/input"
 	"github.com/juliarun/sdk/internal/labels"
 	"github.com/juliarun/sdk/jobs"
 )
@@ -28,7 +29,7 @@ import (
 // starts clean; it never removes an object it did not create. An invalid
 // job creates nothing.
 func (k *kubeClient) Start(ctx context.Context, job jobs.Job) error {
-	if isNil(job) {
+	if input.IsNil(job) {
 		return fmt.Errorf("start: %w: job is nil", jobs.ErrInvalid)
 	}
 	name := job.Spec().Name

@@ -73,6 +73,21 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 		}
 		st.Reason = joinReasons(st.Reason, msg)
 	}
+	if waiting := st.Requested - st.Running - st.FailedWorkers; waiting > 0 && !st.Phase.Terminal() {
+		// Say why workers wait (no room, no GPU, a missing volume), from
+		// one of them: one more request, only while some wait.
+		var pending corev1.PodList
+		if err := k.c.List(ctx, &pending, client.InNamespace(k.ns), client.Limit(1),
+			client.MatchingLabels(labels.Selector(name, labels.RoleWorker)),
+			client.MatchingFields{"status.phase": string(corev1.PodPending)}); err != nil {
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
+		if len(pending.Items) > 0 {
+			if why := podReason(&pending.Items[0]); why != "" {
+				st.Reason = joinReasons(st.Reason, fmt.Sprintf("%d of %d workers waiting: %s", waiting, st.Requested, why))
+			}
+		}
+	}
 	if render.HasService(s) {
 		ep, err := k.endpoint(ctx, name)
 		if err != nil && !apierrors.IsNotFound(err) {
@@ -80,6 +95,8 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 		}
 		st.Endpoint = ep
 	}
+	k.log.V(2).Info("status read", "job", name, "namespace", k.ns, "phase", st.Phase,
+		"requested", st.Requested, "running", st.Running)
 	return st, nil
 }
 

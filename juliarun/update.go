@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/juliarun/sdk/internal/input"
 	"github.com/juliarun/sdk/internal/names"
 	"github.com/juliarun/sdk/internal/render"
 	"github.com/juliarun/sdk/jobs"
@@ -41,7 +42,7 @@ func updatable(s jobs.Spec) []string {
 // rolling update. Anything else, including the worker count (see Scale), is
 // reported as Forbidden, with nothing changed.
 func (k *kubeClient) Update(ctx context.Context, job jobs.Job) error {
-	if isNil(job) {
+	if input.IsNil(job) {
 		return fmt.Errorf("update: %w: job is nil", jobs.ErrInvalid)
 	}
 	if err := job.Validate(); err != nil {

@@ -2,11 +2,15 @@ package juliarun
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 
+	"github.com/juliarun/sdk/internal/input"
 	"github.com/juliarun/sdk/internal/labels"
 )
 
@@ -36,7 +40,7 @@ func (p Phase) Terminal() bool { return p == PhaseSucceeded || p == PhaseFailed 
 // ends; always with the last status it read (nil if none). It does not
 // poll: each change the API server reports is judged once.
 func (k *kubeClient) Wait(ctx context.Context, name string, cond Condition) (*Status, error) {
-	if err := checkName(name); err != nil {
+	if err := input.CheckName(name); err != nil {
 		return nil, fmt.Errorf("wait: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -56,6 +60,7 @@ func (k *kubeClient) Wait(ctx context.Context, name string, cond Condition) (*St
 		}
 		last = st
 		if cond == nil || cond(st) || st.Phase.Terminal() {
+			k.log.V(1).Info("wait ended", "job", name, "namespace", k.ns, "phase", st.Phase, "running", st.Running)
 			return st, nil
 		}
 		select {
@@ -66,49 +71,65 @@ func (k *kubeClient) Wait(ctx context.Context, name string, cond Condition) (*St
 	}
 }
 
-// watchJob starts watches on the job's pods, Jobs, StatefulSets and
-// Deployments that signal changes (coalesced) until ctx ends, restarting a
-// watch the server closes.
+// watchJob starts watches on the job's workloads (Jobs, StatefulSets,
+// Deployments: their status carries the worker counts) and on its master's
+// pods (whose conditions explain a Pending phase), all at once, which signal
+// changes, coalesced, until ctx ends. Worker pods are not watched: at
+// hundreds of workers they would cost more than everything else together.
+// A watch the server closes is opened again.
 func (k *kubeClient) watchJob(ctx context.Context, name string, changes chan<- struct{}) error {
-	opts := metav1.ListOptions{LabelSelector: labels.Job + "=" + name}
+	job := metav1.ListOptions{LabelSelector: labels.Job + "=" + name}
+	master := metav1.ListOptions{LabelSelector: labels.Job + "=" + name + "," + labels.Role + "=" + labels.RoleMaster}
 	starters := []func(context.Context) (watch.Interface, error){
-		func(ctx context.Context) (watch.Interface, error) { return k.cs.CoreV1().Pods(k.ns).Watch(ctx, opts) },
-		func(ctx context.Context) (watch.Interface, error) { return k.cs.BatchV1().Jobs(k.ns).Watch(ctx, opts) },
+		func(ctx context.Context) (watch.Interface, error) { return k.cs.CoreV1().Pods(k.ns).Watch(ctx, master) },
+		func(ctx context.Context) (watch.Interface, error) { return k.cs.BatchV1().Jobs(k.ns).Watch(ctx, job) },
 		func(ctx context.Context) (watch.Interface, error) {
-			return k.cs.AppsV1().StatefulSets(k.ns).Watch(ctx, opts)
+			return k.cs.AppsV1().StatefulSets(k.ns).Watch(ctx, job)
 		},
 		func(ctx context.Context) (watch.Interface, error) {
-			return k.cs.AppsV1().Deployments(k.ns).Watch(ctx, opts)
+			return k.cs.AppsV1().Deployments(k.ns).Watch(ctx, job)
 		},
 	}
-	for _, start := range starters {
-		w, err := start(ctx)
-		if err != nil {
-			return err
+	signal := func() {
+		select {
+		case changes <- struct{}{}:
+		default: // a change is already pending
 		}
-		go func() {
-			for {
-				for range w.ResultChan() {
-					select {
-					case changes <- struct{}{}:
-					default: // a change is already pending
-					}
-				}
-				w.Stop()
-				if ctx.Err() != nil {
-					return
-				}
-				var err error
-				if w, err = start(ctx); err != nil {
-					return
-				}
-				// Changes may have been missed while the watch was down.
-				select {
-				case changes <- struct{}{}:
-				default:
-				}
-			}
-		}()
 	}
-	return nil
+	errs := make([]error, len(starters))
+	var wg sync.WaitGroup
+	for i, start := range starters {
+		wg.Go(func() {
+			w, err := start(ctx)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			go func() {
+				for {
+					for range w.ResultChan() {
+						signal()
+					}
+					w.Stop()
+					for {
+						if ctx.Err() != nil {
+							return
+						}
+						var err error
+						if w, err = start(ctx); err == nil {
+							break
+						}
+						select {
+						case <-ctx.Done():
+						case <-time.After(time.Second):
+						}
+					}
+					// Changes may have been missed while the watch was down.
+					signal()
+				}
+			}()
+		})
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/juliarun/sdk/internal/input"
 	"github.com/juliarun/sdk/internal/names"
 	"github.com/juliarun/sdk/internal/render"
 	"github.com/juliarun/sdk/jobs"
@@ -51,6 +52,9 @@ func (f *FakeClient) notify() {
 }
 
 func (f *FakeClient) get(name string) (*fakeJob, error) {
+	if err := input.CheckName(name); err != nil {
+		return nil, err
+	}
 	j, ok := f.jobs[name]
 	if !ok {
 		return nil, fmt.Errorf("job %s: %w", name, juliarun.ErrNotFound)
@@ -60,7 +64,7 @@ func (f *FakeClient) get(name string) (*fakeJob, error) {
 
 // Start records the job, Running with no worker running yet.
 func (f *FakeClient) Start(_ context.Context, job jobs.Job) error {
-	if job == nil {
+	if input.IsNil(job) {
 		return fmt.Errorf("start: %w: job is nil", jobs.ErrInvalid)
 	}
 	if err := job.Validate(); err != nil {
@@ -241,7 +245,7 @@ func (f *FakeClient) Logs(_ context.Context, name string, opts juliarun.LogOptio
 // Update replaces the job's record with job, which must be valid and of
 // the same name and type. Unlike the real client it accepts any such change.
 func (f *FakeClient) Update(_ context.Context, job jobs.Job) error {
-	if job == nil {
+	if input.IsNil(job) {
 		return fmt.Errorf("update: %w: job is nil", jobs.ErrInvalid)
 	}
 	if err := job.Validate(); err != nil {

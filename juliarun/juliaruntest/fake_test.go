@@ -35,6 +35,8 @@ func TestFakeClient(t *testing.T) {
 		{"scale below zero", f.Scale(ctx, "pi", -1), jobs.ErrInvalid},
 		{"scale a missing job", f.Scale(ctx, "nosuch", 1), juliarun.ErrNotFound},
 		{"delete a missing job", f.Delete(ctx, "nosuch"), juliarun.ErrNotFound},
+		{"a name that is a selector", f.Delete(ctx, "pi,juliarun.io/role=worker"), jobs.ErrInvalid},
+		{"typed nil job", f.Start(ctx, (*jobs.Batch)(nil)), jobs.ErrInvalid},
 	}
 	for _, tt := range errTests {
 		if !errors.Is(tt.err, tt.want) {

@@ -1,4 +1,7 @@
-package juliarun
+// Package input checks what callers hand to a Client before it is used:
+// job names, which go into label selectors, and jobs, which may be typed
+// nil pointers. The real client and the fake share these checks.
+package input
 
 import (
 	"fmt"
@@ -10,10 +13,10 @@ import (
 	"github.com/juliarun/sdk/jobs"
 )
 
-// checkName returns an error matching jobs.ErrInvalid when name cannot be a
+// CheckName returns an error matching jobs.ErrInvalid when name cannot be a
 // job's name. Names go into label selectors: an unchecked
 // "a,juliarun.io/role=worker" would select part of job a.
-func checkName(name string) error {
+func CheckName(name string) error {
 	if name == "" {
 		return fmt.Errorf("%w: the job name is empty", jobs.ErrInvalid)
 	}
@@ -26,9 +29,9 @@ func checkName(name string) error {
 	return nil
 }
 
-// isNil reports whether job is nil, also when it is a nil pointer of a job
+// IsNil reports whether job is nil, also when it is a nil pointer of a job
 // type, such as a (*jobs.Batch)(nil), whose methods would panic.
-func isNil(job jobs.Job) bool {
+func IsNil(job jobs.Job) bool {
 	if job == nil {
 		return true
 	}
