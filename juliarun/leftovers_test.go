@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/dynamic"
@@ -24,6 +25,18 @@ func leftovers(t *testing.T, cfg *rest.Config, name string) []string {
 // finds what is left of every job.
 func leftoversMatching(t *testing.T, cfg *rest.Config, selector string) []string {
 	t.Helper()
+	var found []string
+	for _, it := range labelledObjects(t, cfg, "", selector) {
+		found = append(found, it.GetKind()+" "+it.GetNamespace()+"/"+it.GetName())
+	}
+	return found
+}
+
+// labelledObjects returns every object matching selector, of every resource
+// the API server serves that can be listed, in namespace ("" for all
+// namespaces and cluster-scoped resources too).
+func labelledObjects(t *testing.T, cfg *rest.Config, namespace, selector string) []unstructured.Unstructured {
+	t.Helper()
 	cfg = rest.CopyConfig(cfg)
 	cfg.WarningHandler = rest.NoWarnings{} // deprecated kinds are listed too
 	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
@@ -38,25 +51,28 @@ func leftoversMatching(t *testing.T, cfg *rest.Config, selector string) []string
 	if err != nil {
 		t.Fatal(err)
 	}
-	var found []string
+	var out []unstructured.Unstructured
 	for _, l := range lists {
 		gv, err := schema.ParseGroupVersion(l.GroupVersion)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, r := range l.APIResources {
-			if !slices.Contains(r.Verbs, "list") {
+			if !slices.Contains(r.Verbs, "list") || (namespace != "" && !r.Namespaced) {
 				continue
 			}
-			items, err := dyn.Resource(gv.WithResource(r.Name)).List(context.Background(),
+			items, err := dyn.Resource(gv.WithResource(r.Name)).Namespace(namespace).List(context.Background(),
 				metav1.ListOptions{LabelSelector: selector})
 			if err != nil {
 				continue // some resources list only with more rights or options
 			}
 			for _, it := range items.Items {
-				found = append(found, r.Kind+" "+it.GetNamespace()+"/"+it.GetName())
+				if it.GetKind() == "" {
+					it.SetKind(r.Kind)
+				}
+				out = append(out, it)
 			}
 		}
 	}
-	return found
+	return out
 }

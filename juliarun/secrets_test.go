@@ -15,10 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/rest"
 
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
@@ -212,41 +208,7 @@ func checkSecretEnv(t *testing.T, obj map[string]any) {
 // what leftovers lists, in full.
 func jobObjects(t *testing.T, e *env, names ...string) []unstructured.Unstructured {
 	t.Helper()
-	cfg := e.cluster.Config()
-	cfg.WarningHandler = rest.NoWarnings{} // deprecated kinds are listed too
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lists, err := dc.ServerPreferredNamespacedResources()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []unstructured.Unstructured
-	for _, l := range lists {
-		gv, err := schema.ParseGroupVersion(l.GroupVersion)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, r := range l.APIResources {
-			if !slices.Contains(r.Verbs, "list") {
-				continue
-			}
-			items, err := dyn.Resource(gv.WithResource(r.Name)).Namespace(e.ns).List(context.Background(),
-				metav1.ListOptions{LabelSelector: "juliarun.io/job in (" + strings.Join(names, ",") + ")"})
-			if err != nil {
-				continue
-			}
-			for _, it := range items.Items {
-				out = append(out, it)
-			}
-		}
-	}
-	return out
+	return labelledObjects(t, e.cluster.Config(), e.ns, "juliarun.io/job in ("+strings.Join(names, ",")+")")
 }
 
 func toJSON(t *testing.T, v any) string {
