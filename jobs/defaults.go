@@ -3,6 +3,7 @@ package jobs
 import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
+	"github.com/juliarun/sdk/internal/scripts"
 	"github.com/juliarun/sdk/resources"
 )
 
@@ -23,7 +24,7 @@ const (
 
 	// MasterPort is the port a master's Julia Distributed cluster uses; a
 	// job with workers may not expose it as one of its own ports.
-	MasterPort = 9009
+	MasterPort = scripts.WorkerPort
 
 	// MaxWorkers is the largest worker count a job may ask for.
 	MaxWorkers = 100000
