@@ -138,6 +138,31 @@ func reportCounts(b *testing.B, total bench.Counts, ops int, prefix string) {
 	b.ReportMetric(per(float64(total.BytesRead)), prefix+"resp-B/op")
 }
 
+// tally adds up the requests of one operation over a benchmark's loop.
+type tally struct {
+	total, last bench.Counts
+	ops         int
+}
+
+// measure runs op, failing the benchmark on error, and adds the requests
+// counter saw while it ran.
+func (t *tally) measure(b *testing.B, counter *bench.Counter, op func() error) {
+	b.Helper()
+	before := counter.Snapshot()
+	if err := op(); err != nil {
+		b.Fatal(err)
+	}
+	t.last = counter.Snapshot().Sub(before)
+	t.total = addCounts(t.total, t.last)
+	t.ops++
+}
+
+// report reports the requests per operation (see reportCounts).
+func (t *tally) report(b *testing.B) {
+	b.Helper()
+	reportCounts(b, t.total, t.ops, "")
+}
+
 // addCounts returns a + b.
 func addCounts(a, b bench.Counts) bench.Counts {
 	out := bench.Counts{ByVerb: map[string]int{}, ByResource: map[string]int{}, BytesRead: a.BytesRead + b.BytesRead}

@@ -47,19 +47,12 @@ func BenchmarkWorkerReads(b *testing.B) {
 		time.Sleep(2 * settle) // let the controllers and kwok finish their updates
 		measure := func(op string, f func() error) {
 			b.Run(fmt.Sprintf("workers=%d/%s", n, op), func(b *testing.B) {
-				var total, last bench.Counts
-				ops := 0
+				var t tally
 				for b.Loop() {
-					before := counter.Snapshot()
-					if err := f(); err != nil {
-						b.Fatal(err)
-					}
-					last = counter.Snapshot().Sub(before)
-					total = addCounts(total, last)
-					ops++
+					t.measure(b, &counter, f)
 				}
-				reportCounts(b, total, ops, "")
-				b.Logf("%s: %v", op, last)
+				t.report(b)
+				b.Logf("%s: %v", op, t.last)
 			})
 		}
 		measure("NWorkers", func() error {
@@ -119,8 +112,7 @@ func BenchmarkDelete(b *testing.B) {
 	seq := 0
 	for _, n := range workerCounts {
 		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
-			var total, last bench.Counts
-			ops := 0
+			var t tally
 			for b.Loop() {
 				b.StopTimer()
 				seq++
@@ -130,16 +122,10 @@ func BenchmarkDelete(b *testing.B) {
 				}
 				waitWorkers(b, c, name, n)
 				b.StartTimer()
-				before := counter.Snapshot()
-				if err := c.Delete(ctx, name); err != nil {
-					b.Fatal(err)
-				}
-				last = counter.Snapshot().Sub(before)
-				total = addCounts(total, last)
-				ops++
+				t.measure(b, &counter, func() error { return c.Delete(ctx, name) })
 			}
-			reportCounts(b, total, ops, "")
-			b.Logf("Delete: %v", last)
+			t.report(b)
+			b.Logf("Delete: %v", t.last)
 		})
 	}
 }

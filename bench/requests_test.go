@@ -34,30 +34,23 @@ func BenchmarkRequests(b *testing.B) {
 
 	for _, jt := range jobTypes {
 		b.Run("Start/type="+jt.name, func(b *testing.B) {
-			var total, last bench.Counts
-			ops := 0
+			var t tally
 			for b.Loop() {
 				job := jt.job(next("start"))
-				before := counter.Snapshot()
-				if err := c.Start(ctx, job); err != nil {
-					b.Fatal(err)
-				}
-				last = counter.Snapshot().Sub(before)
-				total = addCounts(total, last)
-				ops++
+				t.measure(b, &counter, func() error { return c.Start(ctx, job) })
 				// The API server has room for 254 Service IPs: free them.
 				b.StopTimer()
 				deleteServices(ctx, b, admin, ns)
 				b.StartTimer()
 			}
-			reportCounts(b, total, ops, "")
+			t.report(b)
 			b.ReportMetric(float64(len(render(b, jt.job("min"), ns))), "min-reqs/op")
 			kc, err := k.requests(ctx, "apply", "-f", writeManifest(b, jt.job(next("kubectl")), ns))
 			if err != nil {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(kc.Total()), "kubectl-reqs/op")
-			b.Logf("sdk Start: %v", last)
+			b.Logf("sdk Start: %v", t.last)
 			b.Logf("kubectl apply: %v", kc)
 		})
 	}
@@ -68,62 +61,40 @@ func BenchmarkRequests(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Run("Scale/0to100", func(b *testing.B) {
-		var total, last bench.Counts
-		ops := 0
+		var t tally
 		for b.Loop() {
-			before := counter.Snapshot()
-			if err := c.Scale(ctx, name, 100); err != nil {
-				b.Fatal(err)
-			}
-			last = counter.Snapshot().Sub(before)
-			total = addCounts(total, last)
-			ops++
+			t.measure(b, &counter, func() error { return c.Scale(ctx, name, 100) })
 			b.StopTimer()
 			if err := c.Scale(ctx, name, 0); err != nil {
 				b.Fatal(err)
 			}
 			b.StartTimer()
 		}
-		reportCounts(b, total, ops, "")
+		t.report(b)
 		b.ReportMetric(1, "min-reqs/op")
-		b.Logf("sdk Scale: %v", last)
+		b.Logf("sdk Scale: %v", t.last)
 	})
 	b.Run("NWorkers", func(b *testing.B) {
-		var total, last bench.Counts
-		ops := 0
+		var t tally
 		for b.Loop() {
-			before := counter.Snapshot()
-			if _, err := c.NWorkers(ctx, name); err != nil {
-				b.Fatal(err)
-			}
-			last = counter.Snapshot().Sub(before)
-			total = addCounts(total, last)
-			ops++
+			t.measure(b, &counter, func() error { _, err := c.NWorkers(ctx, name); return err })
 		}
-		reportCounts(b, total, ops, "")
+		t.report(b)
 		b.ReportMetric(1, "min-reqs/op")
-		b.Logf("sdk NWorkers: %v", last)
+		b.Logf("sdk NWorkers: %v", t.last)
 	})
 	b.Run("Status", func(b *testing.B) {
-		var total, last bench.Counts
-		ops := 0
+		var t tally
 		for b.Loop() {
-			before := counter.Snapshot()
-			if _, err := c.Status(ctx, name); err != nil {
-				b.Fatal(err)
-			}
-			last = counter.Snapshot().Sub(before)
-			total = addCounts(total, last)
-			ops++
+			t.measure(b, &counter, func() error { _, err := c.Status(ctx, name); return err })
 		}
-		reportCounts(b, total, ops, "")
-		b.Logf("sdk Status: %v", last)
+		t.report(b)
+		b.Logf("sdk Status: %v", t.last)
 	})
 
 	for _, jt := range jobTypes {
 		b.Run("Delete/type="+jt.name, func(b *testing.B) {
-			var total, last bench.Counts
-			ops := 0
+			var t tally
 			for b.Loop() {
 				b.StopTimer()
 				job := jt.job(next("delete"))
@@ -131,15 +102,9 @@ func BenchmarkRequests(b *testing.B) {
 					b.Fatal(err)
 				}
 				b.StartTimer()
-				before := counter.Snapshot()
-				if err := c.Delete(ctx, job.Spec().Name); err != nil {
-					b.Fatal(err)
-				}
-				last = counter.Snapshot().Sub(before)
-				total = addCounts(total, last)
-				ops++
+				t.measure(b, &counter, func() error { return c.Delete(ctx, job.Spec().Name) })
 			}
-			reportCounts(b, total, ops, "")
+			t.report(b)
 			b.ReportMetric(float64(len(render(b, jt.job("min"), ns))), "min-reqs/op")
 			job := jt.job(next("kubectl"))
 			if err := c.Start(ctx, job); err != nil {
@@ -151,7 +116,7 @@ func BenchmarkRequests(b *testing.B) {
 				b.Fatal(err)
 			}
 			b.ReportMetric(float64(kc.Total()), "kubectl-reqs/op")
-			b.Logf("sdk Delete: %v", last)
+			b.Logf("sdk Delete: %v", t.last)
 			b.Logf("kubectl delete: %v", kc)
 		})
 	}
