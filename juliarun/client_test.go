@@ -371,7 +371,7 @@ func TestEndpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := &juliarun.Endpoint{Address: "nb." + e.ns + ".svc", ClusterIP: ep.ClusterIP,
-		Ports: map[string]int{"nb": 8888, "distributed": 9009}}
+		Ports: map[string]int{"nb": 8888}}
 	if diff := cmp.Diff(want, ep); diff != "" {
 		t.Errorf("Endpoint (-want +got):\n%s", diff)
 	}

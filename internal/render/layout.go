@@ -6,6 +6,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/juliarun/sdk/internal/labels"
 	"github.com/juliarun/sdk/internal/names"
 	"github.com/juliarun/sdk/jobs"
 )
@@ -42,8 +43,20 @@ func MasterOf(s jobs.Spec, namespace string) client.Object {
 	return nil
 }
 
+// ServingRole returns the role of the pods that serve a job's own ports,
+// which its Service selects: the replicas of a Webserver or Generic job and
+// the units of a job array are workers (their count is the worker count);
+// every other type serves from its master.
+func ServingRole(t jobs.Type) string {
+	switch t {
+	case jobs.TypeParBatchWorkers, jobs.TypeWebserver, jobs.TypeGeneric:
+		return labels.RoleWorker
+	}
+	return labels.RoleMaster
+}
+
 // HasService reports whether the job gets a Service named after it: when
-// it has ports, or a master that Distributed workers belong to.
+// it has ports of its own.
 func HasService(s jobs.Spec) bool {
-	return len(s.Ports) > 0 || jobs.HasMasterWorkers(s.Type)
+	return len(s.Ports) > 0
 }

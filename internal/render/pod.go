@@ -28,11 +28,42 @@ const (
 
 	containerName  = "main"
 	scriptsVolume  = "scripts"
-	homeVolume     = "home"
 	bundleVolume   = "bundle"
 	scriptsMode    = 0o555
 	readinessDelay = 2 // seconds between readiness checks
+
+	// unprivilegedPortStart is the namespaced sysctl that sets the lowest
+	// port a process may bind without CAP_NET_BIND_SERVICE. Pod Security
+	// "restricted" allows it, unlike a capability that a non-root process
+	// with allowPrivilegeEscalation false never gets in its effective set
+	// (kubernetes/kubernetes#56374).
+	unprivilegedPortStart = "net.ipv4.ip_unprivileged_port_start"
 )
+
+// scratchDir is an emptyDir a container may write: the image's own copy of
+// the path is root-owned, and the container runs as RunAsUser. env, if set,
+// names a variable that points at it.
+type scratchDir struct{ volume, path, env string }
+
+// scratchDirs returns the writable directories a job's container needs:
+// HOME for Julia and Generic jobs (runc falls back to "/" when the uid has
+// no passwd entry, which uid 1000 cannot write); for nginx, the official
+// image's compiled-in temp directory and pid file directory
+// (nginxinc/docker-nginx mainline/debian/Dockerfile: the nginx.org package
+// is built with --http-*-temp-path=/var/cache/nginx/*_temp and
+// --pid-path=/var/run/nginx.pid, both owned by root).
+func (r *renderer) scratchDirs() []scratchDir {
+	switch r.s.Type {
+	case jobs.TypeWebserver:
+		return []scratchDir{{"nginx-cache", "/var/cache/nginx", ""}, {"nginx-run", "/var/run", ""}}
+	case jobs.TypeMessageQ:
+		// The official rabbitmq image makes its data, config and log
+		// directories mode 1777 for any uid (docker-library/rabbitmq
+		// Dockerfile), and the broker's data lives on the run volume.
+		return nil
+	}
+	return []scratchDir{{"home", HomeDir, "HOME"}}
+}
 
 // process is one kind of container of a job: the master (or main) process,
 // or a worker.
@@ -66,7 +97,7 @@ func (r *renderer) inRunDir(p string) string {
 
 func (r *renderer) podTemplate(p process) corev1.PodTemplateSpec {
 	yes, no := true, false
-	return corev1.PodTemplateSpec{
+	t := corev1.PodTemplateSpec{
 		ObjectMeta: metav1ObjectMeta(r.podLabels(p.role)),
 		Spec: corev1.PodSpec{
 			RestartPolicy:                p.restart,
@@ -83,6 +114,22 @@ func (r *renderer) podTemplate(p process) corev1.PodTemplateSpec {
 			Volumes:    r.podVolumes(),
 		},
 	}
+	if low, ok := r.lowestPrivilegedPort(p); ok {
+		t.Spec.SecurityContext.Sysctls = []corev1.Sysctl{{Name: unprivilegedPortStart, Value: strconv.Itoa(low)}}
+	}
+	return t
+}
+
+// lowestPrivilegedPort returns the lowest port below 1024 that process p
+// listens on, if any: a web server's 80 and 443.
+func (r *renderer) lowestPrivilegedPort(p process) (int, bool) {
+	low := 1024
+	if p.exposes {
+		for _, port := range r.s.Ports {
+			low = min(low, port.Container)
+		}
+	}
+	return low, low < 1024
 }
 
 func (r *renderer) container(p process) corev1.Container {
@@ -103,12 +150,9 @@ func (r *renderer) container(p process) corev1.Container {
 	if r.usesScripts() {
 		c.WorkingDir = r.runDir()
 	}
-	privileged := false
 	if p.exposes {
 		for _, n := range r.portNames() {
-			port := r.s.Ports[n].Container
-			c.Ports = append(c.Ports, corev1.ContainerPort{Name: n, ContainerPort: int32(port), Protocol: corev1.ProtocolTCP})
-			privileged = privileged || port < 1024
+			c.Ports = append(c.Ports, corev1.ContainerPort{Name: n, ContainerPort: int32(r.s.Ports[n].Container), Protocol: corev1.ProtocolTCP})
 		}
 	}
 	if p.listens {
@@ -116,11 +160,6 @@ func (r *renderer) container(p process) corev1.Container {
 		c.ReadinessProbe = listeningProbe(scripts.WorkerPort)
 	} else if p.exposes && r.s.Type == jobs.TypeNotebook {
 		c.ReadinessProbe = tcpProbe(int32(r.s.Ports["nb"].Container))
-	}
-	if privileged {
-		// Restricted allows this one capability: binding ports below 1024
-		// (a web server's 80 and 443) as a non-root user.
-		c.SecurityContext.Capabilities.Add = []corev1.Capability{"NET_BIND_SERVICE"}
 	}
 	return c
 }
@@ -154,10 +193,16 @@ func (r *renderer) env(p process) []corev1.EnvVar {
 	var env []corev1.EnvVar
 	if r.usesScripts() {
 		plain[scripts.EnvScripts] = scripts.Dir
-		plain["HOME"] = HomeDir
+	}
+	for _, d := range r.scratchDirs() {
+		if d.env != "" {
+			plain[d.env] = d.path
+		}
+	}
+	if HasService(r.s) {
+		plain[scripts.EnvMaster] = names.Master(r.s.Name) + "." + r.ns + ".svc"
 	}
 	if jobs.HasMasterWorkers(r.s.Type) {
-		plain[scripts.EnvMaster] = names.Master(r.s.Name) + "." + r.ns + ".svc"
 		plain[scripts.EnvWorkers] = names.Workers(r.s.Name) + "." + r.ns + ".svc"
 		plain[scripts.EnvWorkerPort] = strconv.Itoa(scripts.WorkerPort)
 		plain[scripts.EnvNWorkers] = strconv.Itoa(r.s.NWorkers)
@@ -209,10 +254,11 @@ func (r *renderer) podVolumes() []corev1.Volume {
 	}
 	if r.usesScripts() {
 		mode := int32(scriptsMode)
-		vs = append(vs,
-			corev1.Volume{Name: scriptsVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
-				LocalObjectReference: corev1.LocalObjectReference{Name: names.Scripts(r.s.Name)}, DefaultMode: &mode}}},
-			corev1.Volume{Name: homeVolume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
+		vs = append(vs, corev1.Volume{Name: scriptsVolume, VolumeSource: corev1.VolumeSource{ConfigMap: &corev1.ConfigMapVolumeSource{
+			LocalObjectReference: corev1.LocalObjectReference{Name: names.Scripts(r.s.Name)}, DefaultMode: &mode}}})
+	}
+	for _, d := range r.scratchDirs() {
+		vs = append(vs, corev1.Volume{Name: d.volume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 	}
 	return vs
 }
@@ -227,9 +273,10 @@ func (r *renderer) mounts() []corev1.VolumeMount {
 			ReadOnly: r.s.Type != jobs.TypePkgBuilder})
 	}
 	if r.usesScripts() {
-		ms = append(ms,
-			corev1.VolumeMount{Name: scriptsVolume, MountPath: scripts.Dir, ReadOnly: true},
-			corev1.VolumeMount{Name: homeVolume, MountPath: HomeDir})
+		ms = append(ms, corev1.VolumeMount{Name: scriptsVolume, MountPath: scripts.Dir, ReadOnly: true})
+	}
+	for _, d := range r.scratchDirs() {
+		ms = append(ms, corev1.VolumeMount{Name: d.volume, MountPath: d.path})
 	}
 	return ms
 }

@@ -27,25 +27,15 @@ func (r *renderer) portNames() []string {
 	return ns
 }
 
-// exposedRole is the role of the pods the job's own ports belong to: the
-// workers of a job array, the master of everything else.
-func (r *renderer) exposedRole() string {
-	if r.s.Type == jobs.TypeParBatchWorkers {
-		return labels.RoleWorker
-	}
-	return labels.RoleMaster
-}
-
-// services returns the job's Services: one for its ports (and, for jobs
-// with a master, Julia's Distributed port 9009 on the master), and a
-// headless one whose DNS name resolves to the ready workers.
+// services returns the job's Services: one for its ports, and, for jobs
+// with Distributed workers, a headless one whose DNS name resolves to the
+// ready workers. The master gets no Distributed port: it listens on none,
+// since a Julia master connects to its workers and workers connect to each
+// other (Distributed's cluster.jl: init_multi starts no listener;
+// connect_w2w dials workers only).
 func (r *renderer) services() []client.Object {
 	var out []client.Object
 	var ports []corev1.ServicePort
-	if jobs.HasMasterWorkers(r.s.Type) {
-		ports = append(ports, corev1.ServicePort{Name: distributedPortName, Port: scripts.WorkerPort,
-			TargetPort: intstr.FromInt32(scripts.WorkerPort), Protocol: corev1.ProtocolTCP})
-	}
 	for _, n := range r.portNames() {
 		p := r.s.Ports[n]
 		ports = append(ports, corev1.ServicePort{Name: n, Port: int32(p.Service),
@@ -61,7 +51,7 @@ func (r *renderer) services() []client.Object {
 			ObjectMeta: r.meta(names.Master(r.s.Name), labels.RoleService),
 			Spec: corev1.ServiceSpec{
 				Type:     typ,
-				Selector: labels.Selector(r.s.Name, r.exposedRole()),
+				Selector: labels.Selector(r.s.Name, ServingRole(r.s.Type)),
 				Ports:    ports,
 			},
 		})

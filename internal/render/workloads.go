@@ -20,7 +20,7 @@ import (
 // workers.
 func (r *renderer) workloads() ([]client.Object, error) {
 	s := r.s
-	master := process{role: labels.RoleMaster, resources: s.Resources, env: s.EnvVars, exposes: true}
+	master := process{role: ServingRole(s.Type), resources: s.Resources, env: s.EnvVars, exposes: true}
 	switch s.Type {
 	case jobs.TypeBatch, jobs.TypeParBatch:
 		master.command = scripts.Command(s.Shell, s.StartScript)
@@ -43,10 +43,9 @@ func (r *renderer) workloads() ([]client.Object, error) {
 	case jobs.TypeMessageQ:
 		return []client.Object{r.singleton(master, names.Master(s.Name))}, nil
 	case jobs.TypeWebserver, jobs.TypeGeneric:
-		master.role = labels.RoleWorker
 		return []client.Object{r.deployment(master)}, nil
 	case jobs.TypeParBatchWorkers:
-		unit := process{role: labels.RoleWorker, resources: s.Resources, env: s.EnvVars, exposes: true,
+		unit := process{role: ServingRole(s.Type), resources: s.Resources, env: s.EnvVars, exposes: true,
 			command: scripts.Command(s.Shell, s.StartScript)}
 		return []client.Object{r.workers(unit)}, nil
 	}

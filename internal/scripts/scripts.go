@@ -22,7 +22,7 @@ const (
 	EnvDir          = "JRUN_DIR"                    // the run volume's mount path, the working directory
 	EnvScripts      = "JRUN_SCRIPTS"                // Dir
 	EnvNamespace    = "JRUN_NAMESPACE"              // the job's namespace
-	EnvMaster       = "JRUN_MASTER"                 // DNS name of the master's Service
+	EnvMaster       = "JRUN_MASTER"                 // DNS name of the job's Service, when it has ports
 	EnvWorkers      = "JRUN_WORKERS"                // DNS name of the workers' headless Service (ready pods only)
 	EnvWorkerPort   = "JRUN_WORKER_PORT"            // WorkerPort
 	EnvNWorkers     = "JRUN_NWORKERS"               // workers requested at start

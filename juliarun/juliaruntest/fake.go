@@ -214,9 +214,6 @@ func (f *FakeClient) endpoint(s jobs.Spec) *juliarun.Endpoint {
 	for n, p := range s.Ports {
 		ep.Ports[n] = p.Service
 	}
-	if jobs.HasMasterWorkers(s.Type) {
-		ep.Ports["distributed"] = jobs.MasterPort
-	}
 	return ep
 }
 
