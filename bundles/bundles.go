@@ -2,6 +2,7 @@ package bundles
 
 import (
 	"path"
+	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 )
@@ -10,12 +11,24 @@ import (
 // volumes go, so a bundle never hides a volume of the same name.
 const Root = "/opt/juliarun/bundles"
 
-// Environment variable names that Env sets. A job may not set them itself
+// Environment variable names that Env sets. The shipped scripts
+// (juliaenv.sh) turn the JRUN_BUNDLE_* ones into Julia's own, adding to the
+// image's JULIA_DEPOT_PATH and JULIA_LOAD_PATH: a Kubernetes container's
+// environment can only replace an image's variable, and replacing it would
+// hide what the image ships there (the Jupyter julia-notebook image keeps
+// IJulia in JULIA_DEPOT_PATH=/opt/julia). A job may not set these itself
 // while it has a bundle.
+const (
+	EnvBundleDepot       = "JRUN_BUNDLE_DEPOT"       // the bundle's depot: its mount path
+	EnvBundleEnvironment = "JRUN_BUNDLE_ENVIRONMENT" // the bundle's Julia environment directory
+	EnvBundleWritable    = "JRUN_BUNDLE_WRITABLE"    // "true" for the builder: the bundle's depot comes first
+	EnvProject           = "JULIA_PROJECT"           // the builder's active project: the bundle's environment
+)
+
+// Julia's own path variables, which the scripts extend.
 const (
 	EnvLoadPath  = "JULIA_LOAD_PATH"
 	EnvDepotPath = "JULIA_DEPOT_PATH"
-	EnvProject   = "JULIA_PROJECT"
 )
 
 // MountPath returns where the bundle called name is mounted.
@@ -25,29 +38,27 @@ func MountPath(name string) string { return path.Join(Root, name) }
 // with Project.toml and Manifest.toml).
 func EnvironmentPath(name string) string { return path.Join(MountPath(name), "environment") }
 
-// Env returns the Julia environment variables that make the bundle's packages
+// Env returns the environment variables that make the bundle's packages
 // loadable, sorted by name.
 //
-// For a reader, the bundle's depot comes after the user's default depot (an
-// empty entry in JULIA_DEPOT_PATH expands to Julia's defaults) so anything
-// Julia writes goes to the default depot, and the bundle's environment is
-// stacked after the default load path, so `using Pkg1` finds bundled packages
-// while the job's own project still comes first.
+// For a reader, the scripts append the bundle's depot to the image's
+// JULIA_DEPOT_PATH (or to Julia's defaults, an empty entry, when the image
+// sets none), so anything Julia writes goes to the image's first depot, and
+// append the bundle's environment to the load path, so `using Pkg1` finds
+// bundled packages while the job's own project still comes first.
 //
 // For the builder (writable), the bundle's depot comes first and its
 // environment is the active project, so Pkg.add and precompilation write
 // into the bundle.
 func Env(name string, writable bool) []corev1.EnvVar {
-	depot, env := MountPath(name), EnvironmentPath(name)
+	env := []corev1.EnvVar{
+		{Name: EnvBundleDepot, Value: MountPath(name)},
+		{Name: EnvBundleEnvironment, Value: EnvironmentPath(name)},
+	}
 	if writable {
-		return []corev1.EnvVar{
-			{Name: EnvDepotPath, Value: depot + ":"},
-			{Name: EnvLoadPath, Value: ":" + env},
-			{Name: EnvProject, Value: env},
-		}
+		env = append(env, corev1.EnvVar{Name: EnvBundleWritable, Value: "true"},
+			corev1.EnvVar{Name: EnvProject, Value: EnvironmentPath(name)})
 	}
-	return []corev1.EnvVar{
-		{Name: EnvDepotPath, Value: ":" + depot},
-		{Name: EnvLoadPath, Value: ":" + env},
-	}
+	sort.Slice(env, func(i, j int) bool { return env[i].Name < env[j].Name })
+	return env
 }

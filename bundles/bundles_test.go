@@ -13,12 +13,13 @@ func TestEnv(t *testing.T) {
 		want     []corev1.EnvVar
 	}{
 		{false, []corev1.EnvVar{
-			{Name: "JULIA_DEPOT_PATH", Value: ":/opt/juliarun/bundles/stats"},
-			{Name: "JULIA_LOAD_PATH", Value: ":/opt/juliarun/bundles/stats/environment"},
+			{Name: "JRUN_BUNDLE_DEPOT", Value: "/opt/juliarun/bundles/stats"},
+			{Name: "JRUN_BUNDLE_ENVIRONMENT", Value: "/opt/juliarun/bundles/stats/environment"},
 		}},
 		{true, []corev1.EnvVar{
-			{Name: "JULIA_DEPOT_PATH", Value: "/opt/juliarun/bundles/stats:"},
-			{Name: "JULIA_LOAD_PATH", Value: ":/opt/juliarun/bundles/stats/environment"},
+			{Name: "JRUN_BUNDLE_DEPOT", Value: "/opt/juliarun/bundles/stats"},
+			{Name: "JRUN_BUNDLE_ENVIRONMENT", Value: "/opt/juliarun/bundles/stats/environment"},
+			{Name: "JRUN_BUNDLE_WRITABLE", Value: "true"},
 			{Name: "JULIA_PROJECT", Value: "/opt/juliarun/bundles/stats/environment"},
 		}},
 	}

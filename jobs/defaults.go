@@ -9,7 +9,15 @@ import (
 
 // Default images and the shell scripts the SDK ships.
 const (
-	DefaultImage          = "julia"
+	DefaultImage = "julia"
+	// DefaultNotebookImage is the Notebook's image: the public `julia`
+	// image has no Python and no Jupyter, so a notebook cannot start in
+	// it. Jupyter docker-stacks' julia-notebook has Julia, IJulia (in its
+	// JULIA_DEPOT_PATH=/opt/julia) and Jupyter, and runs as uid 1000
+	// (images/julia-notebook/Dockerfile,
+	// images/docker-stacks-foundation/Dockerfile). The original JuliaRun
+	// default, `julia`, meant its own image that had Jupyter.
+	DefaultNotebookImage  = "quay.io/jupyter/julia-notebook"
 	DefaultWebserverImage = "nginx"
 	DefaultMessageQImage  = "rabbitmq"
 

@@ -41,7 +41,7 @@ func TestDefaults(t *testing.T) {
 	}, {
 		name: "Notebook",
 		got:  NewNotebook("nb", "work"),
-		want: &Notebook{Name: "nb", RunVolume: "work", Image: "julia",
+		want: &Notebook{Name: "nb", RunVolume: "work", Image: "quay.io/jupyter/julia-notebook",
 			CPU: tenthCore, Memory: halfGiB, Shell: "notebook.sh",
 			Ports:    map[string]Port{"nb": {Container: 8888, Service: 8888}},
 			NWorkers: 0, WorkerCPU: tenthCore, WorkerMemory: halfGiB, WorkerShell: "master.sh",

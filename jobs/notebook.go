@@ -44,7 +44,7 @@ type Notebook struct {
 func NewNotebook(name, runVolume string, opts ...Option) *Notebook {
 	s, misapplied := build(Spec{
 		Type: TypeNotebook, Name: name, RunVolume: runVolume,
-		Image: DefaultImage, Shell: ShellNotebook, Resources: DefaultRequirements(TypeNotebook),
+		Image: DefaultNotebookImage, Shell: ShellNotebook, Resources: DefaultRequirements(TypeNotebook),
 		Ports: DefaultPorts(TypeNotebook), Restart: RestartAlways,
 		WorkerResources: DefaultRequirements(TypeNotebook),
 		WorkerShell:     ShellMaster, WorkerStartScript: DefaultWorkerStartScript,

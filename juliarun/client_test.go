@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/juliarun/sdk/internal/scripts"
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
 	"github.com/juliarun/sdk/juliarun/juliaruntest"
@@ -294,21 +295,33 @@ func TestRestartPolicies(t *testing.T) {
 				st, err = e.client.Status(ctx, name)
 				return err == nil && st.FailedWorkers == tc.wantFailed && st.Running == wantRunning, err
 			})
-			time.Sleep(time.Second) // a Never worker stays gone
-			if n, err := e.client.NWorkers(ctx, name); err != nil || n != wantRunning {
-				t.Errorf("NWorkers = %d, %v; want %d", n, err, wantRunning)
+			if tc.restart == jobs.RestartNever {
+				time.Sleep(time.Second) // a Never worker stays gone
+				if n, err := e.client.NWorkers(ctx, name); err != nil || n != wantRunning {
+					t.Errorf("NWorkers = %d, %v; want %d", n, err, wantRunning)
+				}
 			}
 			if tc.wantFailed > 0 && !strings.Contains(st.Reason, "exit code 3") {
 				t.Errorf("Reason %q does not give the worker's exit code", st.Reason)
 			}
 			if tc.restart == jobs.RestartAlways {
-				p, err := e.cs.CoreV1().Pods(e.ns).Get(ctx, victim.Name, metav1.GetOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got := p.Status.ContainerStatuses[0].RestartCount; got != 1 {
-					t.Errorf("restart count = %d, want 1", got)
-				}
+				// A JuliaParBatch's failed worker is replaced by a new pod
+				// (its workers are an Indexed Job, so they can end with
+				// their master: docs/OBJECTS.md).
+				index := victim.Labels["batch.kubernetes.io/job-completion-index"]
+				eventually(t, "a replacement of worker "+index, func(ctx context.Context) (bool, error) {
+					for _, p := range e.pods(t, name, "worker") {
+						if p.UID != victim.UID && p.Labels["batch.kubernetes.io/job-completion-index"] == index &&
+							p.Status.Phase == corev1.PodRunning {
+							return true, nil
+						}
+					}
+					return false, nil
+				})
+				eventually(t, "NWorkers back at 2", func(ctx context.Context) (bool, error) {
+					n, err := e.client.NWorkers(ctx, name)
+					return n == 2, err
+				})
 			}
 		})
 	}
@@ -393,5 +406,66 @@ func TestWaitEndsWithContext(t *testing.T) {
 	}
 	if st == nil || st.Name != "idle" {
 		t.Errorf("Wait returned status %+v, want the last one read", st)
+	}
+}
+
+// TestWorkersEndWithTheirMaster shows the cluster's half of how a
+// JuliaParBatch's workers are released when the master ends, with no client
+// running: the master exits, a worker exits with scripts.ExitMasterEnded
+// (what worker.sh does once master.sh has recorded the master's end; the
+// scripts' half is internal/scripts TestWorkersEndWithTheirMaster), and the
+// Job controller removes every worker pod, while Status stays truthful.
+func TestWorkersEndWithTheirMaster(t *testing.T) {
+	cluster := sharedCluster(t)
+	e := newEnv(t, cluster)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		restart jobs.RestartPolicy
+		code    int
+		phase   juliarun.Phase
+	}{
+		{jobs.RestartAlways, 0, juliarun.PhaseSucceeded},
+		{jobs.RestartOnFailure, 3, juliarun.PhaseFailed},
+		{jobs.RestartNever, 0, juliarun.PhaseSucceeded},
+	} {
+		name := "ends-" + strings.ToLower(string(tc.restart))
+		t.Run(string(tc.restart), func(t *testing.T) {
+			job := jobs.NewParBatch(name, "pi.jl", "work", jobs.WithNWorkers(3), jobs.WithRestart(tc.restart),
+				jobs.WithWorkerCPU(resources.Cores(1)))
+			if err := e.client.Start(ctx, job); err != nil {
+				t.Fatal(err)
+			}
+			e.waitFor(t, name, "3 workers", juliarun.AtLeastWorkers(3))
+			if err := cluster.ExitPod(ctx, e.ns, e.pods(t, name, "master")[0].Name, tc.code); err != nil {
+				t.Fatal(err)
+			}
+			if err := cluster.ExitPod(ctx, e.ns, e.pods(t, name, "worker")[0].Name, scripts.ExitMasterEnded); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "every worker pod to end", func(ctx context.Context) (bool, error) {
+				for _, p := range e.pods(t, name, "worker") {
+					if p.DeletionTimestamp == nil && p.Status.Phase != corev1.PodFailed && p.Status.Phase != corev1.PodSucceeded {
+						return false, nil
+					}
+				}
+				return true, nil
+			})
+			var st *juliarun.Status
+			eventually(t, "Status to say the workers were released", func(ctx context.Context) (bool, error) {
+				var err error
+				st, err = e.client.Status(ctx, name)
+				return err == nil && strings.Contains(st.Reason, "workers released: the master ended"), err
+			})
+			if st.Phase != tc.phase || st.Running != 0 || st.FailedWorkers != 0 {
+				t.Errorf("Status = %s, running %d, failed workers %d, %q; want %s, 0, 0",
+					st.Phase, st.Running, st.FailedWorkers, st.Reason, tc.phase)
+			}
+			time.Sleep(2 * time.Second) // and no new worker comes
+			for _, p := range e.pods(t, name, "worker") {
+				if p.DeletionTimestamp == nil && p.Status.Phase == corev1.PodRunning {
+					t.Errorf("worker %s runs after the master ended", p.Name)
+				}
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -31,6 +32,7 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 	}
 	st := &Status{Name: name, Type: s.Type, Created: root.CreationTimestamp.Time}
 	var workers client.Object
+	var released string
 	if workers = render.WorkersOf(s, k.ns); workers != nil {
 		if err := k.c.Get(ctx, client.ObjectKeyFromObject(workers), workers); apierrors.IsNotFound(err) {
 			return k.incomplete(st, workers), nil
@@ -39,7 +41,11 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 		}
 		st.Requested, st.Running = workerCounts(workers)
 		if j, ok := workers.(*batchv1.Job); ok {
-			st.FailedWorkers = int(j.Status.Failed)
+			if endedWithMaster(j) {
+				released = "workers released: the master ended"
+			} else {
+				st.FailedWorkers = failedWorkers(j)
+			}
 		}
 	}
 	master := render.MasterOf(s, k.ns)
@@ -60,6 +66,7 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 		return nil, fmt.Errorf("status %s: %w", name, err)
 	}
 	st.Phase, st.Reason = phase(master, workers, pods.Items)
+	st.Reason = joinReasons(st.Reason, released)
 	if st.FailedWorkers > 0 {
 		var failed corev1.PodList
 		if err := k.c.List(ctx, &failed, client.InNamespace(k.ns), client.Limit(maxReasonPods),
@@ -187,6 +194,42 @@ func phase(master, workers client.Object, pods []corev1.Pod) (Phase, string) {
 		reasons = append(reasons, "no pod created yet")
 	}
 	return PhasePending, joinReasons(reasons...)
+}
+
+// failedWorkers counts the workers of an Indexed Job that failed and will
+// not be replaced: its failed indexes, which the Job controller keeps when
+// it has a per-index backoff limit (RestartNever). Under the other restart
+// policies a failed worker is restarted or replaced, however often.
+func failedWorkers(j *batchv1.Job) int {
+	if j.Spec.BackoffLimitPerIndex == nil || j.Status.FailedIndexes == nil {
+		return 0
+	}
+	n := 0
+	for _, part := range strings.Split(*j.Status.FailedIndexes, ",") {
+		first, last, isRange := strings.Cut(part, "-")
+		a, errA := strconv.Atoi(first)
+		if !isRange {
+			last = first
+		}
+		b, errB := strconv.Atoi(last)
+		if errA == nil && errB == nil && b >= a {
+			n += b - a + 1
+		}
+	}
+	return n
+}
+
+// endedWithMaster reports whether a JuliaParBatch's worker Job was ended
+// because its master had: a worker exited with scripts.ExitMasterEnded and
+// the Job's only FailJob rule matched (render's sessionWorkers). Its failed
+// pods are then no failures of the job.
+func endedWithMaster(j *batchv1.Job) bool {
+	for _, c := range j.Status.Conditions {
+		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue && c.Reason == batchv1.JobReasonPodFailurePolicy {
+			return true
+		}
+	}
+	return false
 }
 
 // podReason explains in a line why a pod is not (or no longer) running

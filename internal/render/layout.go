@@ -19,7 +19,7 @@ func WorkersOf(s jobs.Spec, namespace string) client.Object {
 	switch s.Type {
 	case jobs.TypeParBatch, jobs.TypeNotebook, jobs.TypeParBatchWorkers:
 		meta := metav1.ObjectMeta{Name: names.Workers(s.Name), Namespace: namespace}
-		if s.Restart == jobs.RestartAlways {
+		if s.Restart == jobs.RestartAlways && s.Type != jobs.TypeParBatch {
 			return &appsv1.StatefulSet{ObjectMeta: meta}
 		}
 		return &batchv1.Job{ObjectMeta: meta}

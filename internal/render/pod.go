@@ -208,6 +208,12 @@ func (r *renderer) env(p process) []corev1.EnvVar {
 		plain[scripts.EnvNWorkers] = strconv.Itoa(r.s.NWorkers)
 		env = append(env, r.secretEnv(scripts.EnvCookie, SecretKeyCookie))
 	}
+	if r.s.Type == jobs.TypeParBatch {
+		env = append(env, r.secretEnv(scripts.EnvRunID, SecretKeyRunID))
+		if p.role == labels.RoleWorker {
+			plain[scripts.EnvWorkerRestart] = string(r.s.Restart)
+		}
+	}
 	if r.s.Type == jobs.TypeNotebook && p.role == labels.RoleMaster {
 		plain[scripts.EnvNotebookPort] = strconv.Itoa(r.s.Ports["nb"].Container)
 		if r.passwordHash != "" {

@@ -46,6 +46,7 @@ type renderer struct {
 	s            jobs.Spec
 	ns           string
 	cookie       string
+	runID        string // JuliaParBatch: one Start's token, see scripts.EnvRunID
 	passwordHash string
 }
 
@@ -56,6 +57,13 @@ func (r *renderer) secrets(rand io.Reader) error {
 			return fmt.Errorf("generating the cluster cookie: %w", err)
 		}
 		r.cookie = c
+	}
+	if r.s.Type == jobs.TypeParBatch {
+		id, err := newCookie(rand)
+		if err != nil {
+			return fmt.Errorf("generating the run ID: %w", err)
+		}
+		r.runID = id
 	}
 	if r.s.Password != "" {
 		h, err := hashPassword(r.s.Password, rand)

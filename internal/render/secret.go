@@ -20,6 +20,10 @@ import (
 const (
 	SecretKeyCookie       = "cluster-cookie"
 	SecretKeyPasswordHash = "notebook-password-hash"
+	// SecretKeyRunID holds a JuliaParBatch's run ID (not a secret; kept
+	// here because the Secret is made once per Start and never changes,
+	// so a re-rendered worker template refers to the same value).
+	SecretKeyRunID = "run-id"
 )
 
 // cookieAlphabet is what cookies are made of: letters and digits, so the
@@ -79,6 +83,9 @@ func (r *renderer) secret() *corev1.Secret {
 	}
 	if r.passwordHash != "" {
 		data[SecretKeyPasswordHash] = []byte(r.passwordHash)
+	}
+	if r.runID != "" {
+		data[SecretKeyRunID] = []byte(r.runID)
 	}
 	if len(data) == 0 {
 		return nil

@@ -118,6 +118,9 @@ func (r *renderer) deployment(p process) *appsv1.Deployment {
 // which Scale changes together. A job with no workers is suspended, since a
 // Job asked for zero completions would complete at once and could not grow.
 func (r *renderer) workers(p process) client.Object {
+	if r.s.Type == jobs.TypeParBatch {
+		return r.sessionWorkers(p)
+	}
 	n := int32(r.s.NWorkers)
 	arrayUnits := r.s.Type == jobs.TypeParBatchWorkers
 	if r.s.Restart == jobs.RestartAlways {
@@ -160,6 +163,46 @@ func (r *renderer) workers(p process) client.Object {
 	} else {
 		// OnFailure: the container restarts in place, for as long as it fails.
 		job.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyOnFailure
+		unlimited := int32(math.MaxInt32)
+		job.Spec.BackoffLimit = &unlimited
+	}
+	SetJobWorkers(job, r.s.NWorkers)
+	return job
+}
+
+// sessionWorkers renders a JuliaParBatch's workers, which live only as long
+// as their master: an Indexed Job whose pods are never restarted in place
+// (restartPolicy Never, as podFailurePolicy requires) but replaced when
+// they fail, for as long as the restart policy says. When the master has
+// ended, worker.sh exits with scripts.ExitMasterEnded and the FailJob rule
+// ends the whole Job: the Job controller removes every remaining worker pod
+// and makes no new one, so nothing keeps holding CPU, GPU or memory with no
+// client running (docs/OBJECTS.md, "When the master ends"). A StatefulSet
+// could not do this: its pods restart whatever their exit code.
+func (r *renderer) sessionWorkers(p process) *batchv1.Job {
+	p.restart = corev1.RestartPolicyNever
+	indexed := batchv1.IndexedCompletion
+	container := containerName
+	job := &batchv1.Job{
+		TypeMeta:   typeMeta("batch/v1", "Job"),
+		ObjectMeta: r.meta(names.Workers(r.s.Name), labels.RoleWorker),
+		Spec: batchv1.JobSpec{
+			CompletionMode: &indexed,
+			Template:       r.podTemplate(p),
+			PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
+				{Action: batchv1.PodFailurePolicyActionFailJob, OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
+					ContainerName: &container, Operator: batchv1.PodFailurePolicyOnExitCodesOpIn,
+					Values: []int32{scripts.ExitMasterEnded}}},
+				// A preempted or evicted worker is replaced without counting.
+				{Action: batchv1.PodFailurePolicyActionIgnore, OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{
+					{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}}},
+			}},
+		},
+	}
+	if r.s.Restart == jobs.RestartNever {
+		zero := int32(0)
+		job.Spec.BackoffLimitPerIndex = &zero
+	} else {
 		unlimited := int32(math.MaxInt32)
 		job.Spec.BackoffLimit = &unlimited
 	}

@@ -30,6 +30,24 @@ const (
 	EnvUnitIndex    = "JRUN_UNIT_INDEX"             // 0-based index of a job array unit
 	EnvNotebookPort = "JRUN_NOTEBOOK_PORT"          // container port of the notebook
 	EnvPasswordHash = "JRUN_NOTEBOOK_PASSWORD_HASH" // Jupyter password hash (from a Secret), only with a password
+	// EnvRunID is a random token of one Start of a JuliaParBatch (from its
+	// Secret): master.sh records the master's end in a file named after it
+	// on the run volume, which the workers watch.
+	EnvRunID = "JRUN_RUN_ID"
+	// EnvWorkerRestart is a JuliaParBatch worker's restart policy
+	// (jobs.RestartPolicy), which worker.sh turns into exit codes.
+	EnvWorkerRestart = "JRUN_WORKER_RESTART"
+)
+
+// Exit codes of worker.sh for a JuliaParBatch worker, which the worker
+// Job's podFailurePolicy acts on.
+const (
+	// ExitMasterEnded: the master has ended; the whole worker Job ends, and
+	// with it every worker pod.
+	ExitMasterEnded = 64
+	// ExitRestart: a RestartAlways worker ended by itself (exit 0); it is
+	// counted as a failure so the Job replaces it.
+	ExitRestart = 65
 )
 
 // CookieLength is the length of a Julia Distributed cluster cookie

@@ -33,7 +33,11 @@ printf '%s\000' "$@" >"$out/argv"
 cat >"$out/stdin"
 pwd >"$out/cwd"
 echo $$ >"$out/pid"
+echo $PPID >"$out/ppid"
 env >"$out/env"
+# What the stubbed program then does: run until signalled, or exit.
+[ -z "${STUB_SLEEP:-}" ] || exec sleep "$STUB_SLEEP"
+exit "${STUB_EXIT:-0}"
 `
 
 // recordedEnv are the variables a record keeps (when set).
@@ -49,6 +53,9 @@ type record struct {
 	// Execed: the stub has the pid of the shell the test started, so every
 	// script on the way used exec.
 	Execed bool
+	// Child: the stub is a child of the shell the test started, which
+	// forwards signals to it and waits for it.
+	Child bool
 }
 
 // sandbox is one test run's file system: the scripts directory, the run
@@ -169,6 +176,11 @@ func (s *sandbox) readRecord(t *testing.T, pid int) *record {
 		t.Fatal(err)
 	}
 	r.Execed = stubPID == pid
+	stubParent, err := strconv.Atoi(strings.TrimSpace(read("ppid")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Child = stubParent == pid
 	return r
 }
 
@@ -199,25 +211,25 @@ func TestScripts(t *testing.T) {
 		want   want
 	}{{
 		name: "master runs a Julia script", script: "master.sh", args: []string{"pi.jl"},
-		want: want{rec: &record{Prog: "julia", Argv: []string{"-L", "@S/juliarun.jl", "pi.jl"}, Dir: "@D", Env: map[string]string{}, Execed: true}},
+		want: want{rec: &record{Prog: "julia", Argv: []string{"-L", "@S/juliarun.jl", "pi.jl"}, Dir: "@D", Env: map[string]string{}, Child: true}},
 	}, {
 		name: "master passes a script path through", script: "master.sh", args: []string{"sub/dir/main.jl"},
-		want: want{rec: &record{Prog: "julia", Argv: []string{"-L", "@S/juliarun.jl", "sub/dir/main.jl"}, Dir: "@D", Env: map[string]string{}, Execed: true}},
+		want: want{rec: &record{Prog: "julia", Argv: []string{"-L", "@S/juliarun.jl", "sub/dir/main.jl"}, Dir: "@D", Env: map[string]string{}, Child: true}},
 	}, {
 		name: "master runs worker.sh: a ParBatch worker", script: "master.sh", args: []string{"worker.sh"},
 		env: map[string]string{EnvCookie: testCookie, EnvWorkerPort: "9009"},
 		want: want{rec: &record{
 			Prog: "julia", Argv: []string{"-L", "@S/juliarun.jl", "--worker", "--bind-to", "0.0.0.0:9009"},
-			Stdin: testCookie + "\n", Dir: "@D", Env: map[string]string{EnvCookie: testCookie, "JULIA_WORKER_TIMEOUT": "86400"}, Execed: true,
+			Stdin: testCookie + "\n", Dir: "@D", Env: map[string]string{EnvCookie: testCookie, "JULIA_WORKER_TIMEOUT": "86400"}, Child: true,
 		}},
 	}, {
 		name: "master runs a user shell script with /bin/sh", script: "master.sh", args: []string{"custom.sh"},
 		files: map[string]string{"custom.sh": "exec julia from-custom.sh \"$PWD\"\n"},
-		want:  want{rec: &record{Prog: "julia", Argv: []string{"from-custom.sh", "@D"}, Dir: "@D", Env: map[string]string{}, Execed: true}},
+		want:  want{rec: &record{Prog: "julia", Argv: []string{"from-custom.sh", "@D"}, Dir: "@D", Env: map[string]string{}, Child: true}},
 	}, {
 		name: "master runs ./worker.sh from the run volume, not the shipped one", script: "master.sh", args: []string{"./worker.sh"},
 		files: map[string]string{"worker.sh": "exec julia users-worker\n"},
-		want:  want{rec: &record{Prog: "julia", Argv: []string{"users-worker"}, Dir: "@D", Env: map[string]string{}, Execed: true}},
+		want:  want{rec: &record{Prog: "julia", Argv: []string{"users-worker"}, Dir: "@D", Env: map[string]string{}, Child: true}},
 	}, {
 		name: "master without a script", script: "master.sh",
 		want: want{exit: 2, stderrHas: "missing SCRIPT"},
@@ -232,14 +244,14 @@ func TestScripts(t *testing.T) {
 		env: map[string]string{EnvCookie: testCookie, EnvWorkerPort: "9009"},
 		want: want{rec: &record{
 			Prog: "julia", Argv: []string{"-L", "@S/juliarun.jl", "--worker", "--bind-to", "0.0.0.0:9009"},
-			Stdin: testCookie + "\n", Dir: "@D", Env: map[string]string{EnvCookie: testCookie, "JULIA_WORKER_TIMEOUT": "86400"}, Execed: true,
+			Stdin: testCookie + "\n", Dir: "@D", Env: map[string]string{EnvCookie: testCookie, "JULIA_WORKER_TIMEOUT": "86400"}, Child: true,
 		}},
 	}, {
 		name: "worker keeps a JULIA_WORKER_TIMEOUT it is given, and its port", script: "worker.sh",
 		env: map[string]string{EnvCookie: `a$b\c"d'e f`, EnvWorkerPort: "9100", "JULIA_WORKER_TIMEOUT": "120"},
 		want: want{rec: &record{
 			Prog: "julia", Argv: []string{"-L", "@S/juliarun.jl", "--worker", "--bind-to", "0.0.0.0:9100"},
-			Stdin: `a$b\c"d'e f` + "\n", Dir: "@D", Env: map[string]string{EnvCookie: `a$b\c"d'e f`, "JULIA_WORKER_TIMEOUT": "120"}, Execed: true,
+			Stdin: `a$b\c"d'e f` + "\n", Dir: "@D", Env: map[string]string{EnvCookie: `a$b\c"d'e f`, "JULIA_WORKER_TIMEOUT": "120"}, Child: true,
 		}},
 	}, {
 		name: "worker without a cookie", script: "worker.sh", env: map[string]string{EnvWorkerPort: "9009"},
@@ -247,7 +259,7 @@ func TestScripts(t *testing.T) {
 	}, {
 		name: "job array unit runs its script", script: "worker.sh", args: []string{"unit.jl"},
 		env:  map[string]string{EnvUnitIndex: "3"},
-		want: want{rec: &record{Prog: "julia", Argv: []string{"-L", "@S/juliarun.jl", "unit.jl"}, Dir: "@D", Env: map[string]string{EnvUnitIndex: "3"}, Execed: true}},
+		want: want{rec: &record{Prog: "julia", Argv: []string{"-L", "@S/juliarun.jl", "unit.jl"}, Dir: "@D", Env: map[string]string{EnvUnitIndex: "3"}, Child: true}},
 	}, {
 		name: "notebook without a password", script: "notebook.sh",
 		env: map[string]string{EnvType: "Notebook", EnvNotebookPort: "8888"},
@@ -414,7 +426,7 @@ func TestFiles(t *testing.T) {
 		}
 	}
 	slices.Sort(names)
-	want := []string{"juliarun.jl", "jupyter_server_config.py", "master.sh", "notebook.sh", "worker.sh"}
+	want := []string{"juliaenv.sh", "juliarun.jl", "jupyter_server_config.py", "master.sh", "notebook.sh", "worker.sh"}
 	if diff := cmp.Diff(want, names); diff != "" {
 		t.Errorf("Files() names mismatch (-want +got):\n%s", diff)
 	}

@@ -7,8 +7,15 @@
 #     worker_start_script worker.sh);
 #   - a path ending in .sh: run it with /bin/sh;
 #   - anything else: a Julia script, run with the JuliaRun helper loaded.
-# Relative paths are relative to $JRUN_DIR. exec hands the container's
-# process over to what runs, so it gets the signals.
+# Relative paths are relative to $JRUN_DIR.
+#
+# The process runs as this shell's child, not in its place: as the
+# container's PID 1 the kernel would drop every signal it has no handler
+# for, and Julia has none for SIGTERM, so deleting the pod would wait out the
+# whole grace period. This shell forwards SIGTERM and SIGINT and exits with
+# the process's exit code. When the job has Distributed workers
+# ($JRUN_RUN_ID set), it then records that the master ended, on the run
+# volume, so that workers still waiting for it end too (worker.sh).
 set -eu
 
 die() {
@@ -31,7 +38,16 @@ case $1 in
 	;;
 esac
 
+. "$JRUN_SCRIPTS/juliaenv.sh"
+
 case $1 in
-*.sh) exec /bin/sh "$@" ;;
-*) exec julia -L "$JRUN_SCRIPTS/juliarun.jl" "$@" ;;
+*.sh) set -- /bin/sh "$@" ;;
+*) set -- julia -L "$JRUN_SCRIPTS/juliarun.jl" "$@" ;;
 esac
+code=0
+run_child "$@" || code=$?
+if [ -n "${JRUN_RUN_ID:-}" ]; then
+	mkdir -p "$(dirname "$(master_exit_file)")" && echo "$code" >"$(master_exit_file)" ||
+		echo "master.sh: could not record the master's end in $(master_exit_file)" >&2
+fi
+exit "$code"

@@ -7,7 +7,8 @@
 # promises a notebook UI with its file manager and terminal, which
 # `jupyter server` alone does not serve. The password (a hash) and the
 # disabled token are set by jupyter_server_config.py from the environment, so
-# neither is in argv.
+# neither is in argv. Jupyter handles SIGTERM itself, so it may be the
+# container's PID 1 (exec).
 set -eu
 
 die() {
@@ -18,6 +19,7 @@ die() {
 [ -n "${JRUN_NOTEBOOK_PORT:-}" ] || die "JRUN_NOTEBOOK_PORT is not set"
 [ -n "${HOME:-}" ] || die "HOME is not set"
 : "${JRUN_SCRIPTS:=/opt/juliarun/scripts}"
+. "$JRUN_SCRIPTS/juliaenv.sh"
 
 depot=${JULIA_DEPOT_PATH:-}
 depot=${depot%%:*}

@@ -1,0 +1,269 @@
+package scripts
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestBundleAddsToTheImagesPaths runs the scripts with a bundle attached
+// and reads the Julia paths the stub julia was started with: the bundle is
+// added to what the image sets (the julia-notebook image's
+// JULIA_DEPOT_PATH=/opt/julia holds IJulia), never put in its place.
+func TestBundleAddsToTheImagesPaths(t *testing.T) {
+	reader := map[string]string{"JRUN_BUNDLE_DEPOT": "/b/stats", "JRUN_BUNDLE_ENVIRONMENT": "/b/stats/environment"}
+	builder := map[string]string{"JRUN_BUNDLE_DEPOT": "/b/stats", "JRUN_BUNDLE_ENVIRONMENT": "/b/stats/environment",
+		"JRUN_BUNDLE_WRITABLE": "true", "JULIA_PROJECT": "/b/stats/environment"}
+	tests := []struct {
+		name   string
+		script string
+		args   []string
+		env    map[string]string
+		want   map[string]string // JULIA_DEPOT_PATH, JULIA_LOAD_PATH
+	}{
+		{"reader on an image that sets a depot", "master.sh", []string{"pi.jl"},
+			merge(reader, map[string]string{"JULIA_DEPOT_PATH": "/opt/julia"}),
+			map[string]string{"JULIA_DEPOT_PATH": "/opt/julia:/b/stats", "JULIA_LOAD_PATH": ":/b/stats/environment"}},
+		{"reader on an image that sets none", "master.sh", []string{"pi.jl"}, reader,
+			map[string]string{"JULIA_DEPOT_PATH": ":/b/stats", "JULIA_LOAD_PATH": ":/b/stats/environment"}},
+		{"reader with a load path of the image's", "worker.sh", []string{"unit.jl"},
+			merge(reader, map[string]string{"JULIA_LOAD_PATH": "@:@stdlib"}),
+			map[string]string{"JULIA_DEPOT_PATH": ":/b/stats", "JULIA_LOAD_PATH": "@:@stdlib:/b/stats/environment"}},
+		{"once, when master.sh starts worker.sh", "master.sh", []string{"worker.sh", "unit.jl"},
+			merge(reader, map[string]string{"JULIA_DEPOT_PATH": "/opt/julia"}),
+			map[string]string{"JULIA_DEPOT_PATH": "/opt/julia:/b/stats", "JULIA_LOAD_PATH": ":/b/stats/environment"}},
+		{"builder: the bundle's depot first", "master.sh", []string{"build.jl"},
+			merge(builder, map[string]string{"JULIA_DEPOT_PATH": "/opt/julia"}),
+			map[string]string{"JULIA_DEPOT_PATH": "/b/stats:/opt/julia", "JULIA_LOAD_PATH": ":/b/stats/environment"}},
+		{"no bundle: the image's paths as they are", "master.sh", []string{"pi.jl"},
+			map[string]string{"JULIA_DEPOT_PATH": "/opt/julia"},
+			map[string]string{"JULIA_DEPOT_PATH": "/opt/julia"}},
+	}
+	for _, shell := range interpreters() {
+		for _, tt := range tests {
+			t.Run(filepath.Base(shell)+"/"+tt.name, func(t *testing.T) {
+				s := newSandbox(t)
+				res := s.run(t, shell, tt.script, tt.args, tt.env)
+				if res.exit != 0 || res.rec == nil {
+					t.Fatalf("exit %d, stub ran: %v; stderr:\n%s", res.exit, res.rec != nil, res.stderr)
+				}
+				got := map[string]string{}
+				for _, kv := range strings.Split(s.read(t, "env"), "\n") {
+					if k, v, ok := strings.Cut(kv, "="); ok && (k == "JULIA_DEPOT_PATH" || k == "JULIA_LOAD_PATH") {
+						got[k] = v
+					}
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("Julia paths (-want +got):\n%s", diff)
+				}
+			})
+		}
+	}
+}
+
+func (s *sandbox) read(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(s.out, name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestDeleteEndsThePodAtOnce starts each script the way a container
+// does, as PID 1 of a new PID namespace, with a stub julia that has no
+// SIGTERM handler (as Julia has none), and sends SIGTERM as the kubelet
+// does on delete. A PID 1 that exec'd such a process would never end (the
+// kernel drops signals PID 1 has no handler for) and the pod would wait out
+// its grace period; the scripts forward the signal and end with the
+// process.
+func TestDeleteEndsThePodAtOnce(t *testing.T) {
+	unshare, err := exec.LookPath("unshare")
+	if err != nil || os.Geteuid() != 0 {
+		if os.Getenv("JULIARUN_REQUIRE_CLUSTER") != "" {
+			t.Fatalf("needs root and unshare(1) (util-linux) to run a script as PID 1: euid %d, %v", os.Geteuid(), err)
+		}
+		t.Skip("SKIPPED LOUDLY: needs root and unshare(1) to run a script as PID 1 of a PID namespace")
+	}
+	tests := []struct {
+		script string
+		args   []string
+	}{
+		{"master.sh", []string{"pi.jl"}},
+		{"worker.sh", []string{"unit.jl"}},
+		{"worker.sh", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.script+" "+strings.Join(tt.args, " "), func(t *testing.T) {
+			s := newSandbox(t)
+			cmd := exec.Command(unshare, append([]string{"--pid", "--fork", "--kill-child=KILL", "/bin/sh",
+				filepath.Join(s.scripts, tt.script)}, tt.args...)...)
+			cmd.Env = s.env(map[string]string{EnvCookie: testCookie, "STUB_SLEEP": "300"})
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			defer func() {
+				_ = cmd.Process.Kill()
+				<-done
+			}()
+			waitForFile(t, filepath.Join(s.out, "env"))
+			// unshare --fork: its child is the namespace's PID 1, the script.
+			pid1 := childOf(t, cmd.Process.Pid)
+			start := time.Now()
+			if err := syscall.Kill(pid1, syscall.SIGTERM); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case err := <-done:
+				done <- err
+				var exitErr *exec.ExitError
+				if !errors.As(err, &exitErr) || exitErr.ExitCode() != 128+int(syscall.SIGTERM) {
+					t.Errorf("ended with %v, want exit code 143 (SIGTERM passed on to julia)", err)
+				}
+				t.Logf("ended %v after SIGTERM", time.Since(start).Round(time.Millisecond))
+			case <-time.After(10 * time.Second):
+				t.Fatalf("still running 10 s after SIGTERM to PID 1: the pod would wait out its grace period\nstderr:\n%s", stderr.String())
+			}
+		})
+	}
+}
+
+// childOf returns the pid of the one child of pid.
+func childOf(t *testing.T, pid int) int {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "task", strconv.Itoa(pid), "children"))
+		if err == nil {
+			if f := strings.Fields(string(b)); len(f) > 0 {
+				n, err := strconv.Atoi(f[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("no child of %d", pid)
+	return 0
+}
+
+func waitForFile(t *testing.T, path string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if _, err := os.Stat(path); err == nil {
+			time.Sleep(50 * time.Millisecond) // the stub writes it in one go; let it finish
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("%s never appeared", path)
+}
+
+// TestWorkersEndWithTheirMaster checks the protocol by which a
+// JuliaParBatch's workers end once the master has (docs/OBJECTS.md,
+// "When the master ends"): master.sh records the master's exit code on the
+// run volume, and a worker still running, or one that a cleanly ending
+// master removed, then exits with ExitMasterEnded, the code the worker
+// Job's podFailurePolicy ends the whole worker Job on.
+func TestWorkersEndWithTheirMaster(t *testing.T) {
+	run := map[string]string{EnvCookie: testCookie, EnvRunID: "r1", EnvName: "job1"}
+	exitFile := func(s *sandbox) string { return filepath.Join(s.dir, ".juliarun", "job1-r1.master-exit") }
+
+	t.Run("master records its exit code", func(t *testing.T) {
+		s := newSandbox(t)
+		res := s.run(t, "/bin/sh", "master.sh", []string{"pi.jl"}, merge(run, map[string]string{"STUB_EXIT": "3"}))
+		if res.exit != 3 {
+			t.Fatalf("master.sh exit %d, want julia's 3; stderr:\n%s", res.exit, res.stderr)
+		}
+		b, err := os.ReadFile(exitFile(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff("3\n", string(b)); diff != "" {
+			t.Errorf("recorded exit (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("a waiting worker ends when the master has", func(t *testing.T) {
+		s := newSandbox(t)
+		done := make(chan result, 1)
+		go func() {
+			done <- s.run(t, "/bin/sh", "worker.sh", nil, merge(run, map[string]string{"STUB_SLEEP": "300"}))
+		}()
+		waitForFile(t, filepath.Join(s.out, "env"))
+		if err := os.MkdirAll(filepath.Dir(exitFile(s)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(exitFile(s), []byte("0\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case res := <-done:
+			if res.exit != ExitMasterEnded {
+				t.Errorf("worker.sh exit %d, want ExitMasterEnded (%d); stderr:\n%s", res.exit, ExitMasterEnded, res.stderr)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatal("worker still running 15 s after the master's end was recorded")
+		}
+	})
+	t.Run("a worker removed by an ending master", func(t *testing.T) {
+		s := newSandbox(t)
+		go func() {
+			waitForFile(t, filepath.Join(s.out, "env"))
+			time.Sleep(time.Second) // master.sh records the end after its workers were removed
+			_ = os.MkdirAll(filepath.Dir(exitFile(s)), 0o755)
+			_ = os.WriteFile(exitFile(s), []byte("0\n"), 0o644)
+		}()
+		res := s.run(t, "/bin/sh", "worker.sh", nil, merge(run, map[string]string{EnvWorkerRestart: "Always"}))
+		if res.exit != ExitMasterEnded {
+			t.Errorf("worker.sh exit %d, want ExitMasterEnded (%d); stderr:\n%s", res.exit, ExitMasterEnded, res.stderr)
+		}
+	})
+	for _, tt := range []struct {
+		restart string
+		want    int
+	}{{"Always", ExitRestart}, {"OnFailure", 0}, {"Never", 0}} {
+		t.Run("a worker that ends by itself under "+tt.restart, func(t *testing.T) {
+			t.Parallel()
+			s := newSandbox(t)
+			res := s.run(t, "/bin/sh", "worker.sh", nil, merge(run, map[string]string{EnvWorkerRestart: tt.restart}))
+			if res.exit != tt.want {
+				t.Errorf("worker.sh exit %d, want %d; stderr:\n%s", res.exit, tt.want, res.stderr)
+			}
+		})
+	}
+	t.Run("the exit codes the scripts spell out", func(t *testing.T) {
+		w := Files()["worker.sh"]
+		for _, line := range []string{"exit_master_ended=" + strconv.Itoa(ExitMasterEnded), "exit_restart=" + strconv.Itoa(ExitRestart)} {
+			if !strings.Contains(w, "\n"+line+"\n") {
+				t.Errorf("worker.sh does not set %s", line)
+			}
+		}
+	})
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
