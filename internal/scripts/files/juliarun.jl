@@ -74,16 +74,14 @@ const CONNECT_TIMEOUT = 5.0
 # did not answer in time.
 function connect_worker(addr::String, port::Int, timeout::Real)
     sock = Sockets.TCPSocket()
-    timedout = Ref(false)
-    settled = Ref(false)
     # Sockets.connect has no timeout of its own. Closing the socket cancels
     # the pending connect (libuv calls back with ECANCELED) and wakes
-    # wait_connected; settled keeps a late timer from closing a socket that
-    # did connect.
+    # wait_connected. Whichever ends first, the connect (outcome 1, whether
+    # it worked or not) or the timer (outcome 2), wins, so a late timer never
+    # closes a socket that did connect (its task may run on another thread).
+    outcome = Threads.Atomic{Int}(0)
     timer = Timer(timeout) do _
-        settled[] && return
-        timedout[] = true
-        close(sock)
+        Threads.atomic_cas!(outcome, 0, 2) == 0 && close(sock)
     end
     err = nothing
     try
@@ -91,14 +89,15 @@ function connect_worker(addr::String, port::Int, timeout::Real)
     catch e
         err = e
     finally
-        settled[] = true
+        Threads.atomic_cas!(outcome, 0, 1)
         close(timer)
     end
-    # wait_connected can return without an error for a socket closed while
-    # connecting, hence the explicit checks.
-    if timedout[] || err !== nothing || !iswritable(sock)
+    timedout = outcome[] == 2
+    # wait_connected can return without an error for a socket that was
+    # closed while connecting, hence iswritable.
+    if timedout || err !== nothing || !iswritable(sock)
         close(sock)
-        why = timedout[] ? "no answer within $timeout seconds" : something(err, "connection closed while connecting")
+        why = timedout ? "no answer within $timeout seconds" : something(err, "connection closed while connecting")
         @warn "JuliaRun: cannot connect to worker" addr port why
         return nothing
     end
