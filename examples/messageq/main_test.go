@@ -9,7 +9,7 @@ import (
 
 // TestExample runs the example on a simulated cluster, so it cannot rot.
 func TestExample(t *testing.T) {
-	if err := run(context.Background(), exampleenv.ForTest(t, "work", "mq")); err != nil {
+	if err := run(context.Background(), exampleenv.ForTest(t, "work", "mq", bundle)); err != nil {
 		t.Fatal(err)
 	}
 }
