@@ -27,8 +27,21 @@ const bundle = "amqp"
 
 func main() { exampleenv.Main("messageq", []string{"work", "mq", bundle}, run) }
 
+// newBuilder is the job that builds the bundle with AMQPClient.
+func newBuilder() *jobs.PkgBuilder {
+	return jobs.NewPkgBuilder("build-amqp", "build_amqp.jl", "work", bundle)
+}
+
+// newConsumers is the job array of consumers of the queue at url, with the
+// bundle on their load path.
+func newConsumers(url string) *jobs.ParBatchWorkers {
+	return jobs.NewParBatchWorkers("consumers", "consume.jl", "work",
+		jobs.WithNWorkers(4), jobs.WithPkgBundle(bundle),
+		jobs.WithEnvVars(map[string]string{"AMQP_URL": url}))
+}
+
 func run(ctx context.Context, e *exampleenv.Env) error {
-	builder := jobs.NewPkgBuilder("build-amqp", "build_amqp.jl", "work", bundle)
+	builder := newBuilder()
 	exampleenv.Step("start %s: AMQPClient into the bundle %s", builder.Name, bundle)
 	if err := e.Client.Start(ctx, builder); err != nil {
 		return err
@@ -56,9 +69,7 @@ func run(ctx context.Context, e *exampleenv.Env) error {
 		return err
 	}
 	url := fmt.Sprintf("amqp://%s:%d", ep.Address, ep.Ports["amqp"])
-	consumers := jobs.NewParBatchWorkers("consumers", "consume.jl", "work",
-		jobs.WithNWorkers(4), jobs.WithPkgBundle(bundle),
-		jobs.WithEnvVars(map[string]string{"AMQP_URL": url}))
+	consumers := newConsumers(url)
 	exampleenv.Step("start %s, consuming from %s", consumers.Name, url)
 	if err := e.Client.Start(ctx, consumers); err != nil {
 		return err
