@@ -99,7 +99,8 @@ func TestJuliaRunStructure(t *testing.T) {
 		"10: workers() reads the default worker pool":                strings.Contains(workers, "Distributed.default_worker_pool()"),
 		"10: nworkers() counts workers()":                            strings.Contains(code, "\nnworkers() = length(workers())\n"),
 		"10: wait_for_workers waits on nworkers()":                   strings.Contains(waitFor, "while nworkers() < n"),
-		"10: refresh drops workers that did not join after addprocs": before(refresh, "addprocs(m)", "drop_unjoined(m)"),
+		"10: refresh notes workers that did not join after addprocs": before(refresh, "addprocs(m)", "note_unjoined(m)"),
+		"10: refresh removes them when their time is up":             strings.Contains(refresh, "drop_unjoined()"),
 	}
 	// The API that start scripts call stays.
 	for _, name := range []string{"init_parallel", "wait_for_workers", "nworkers", "workers", "name", "jobtype", "dir", "unit_index"} {

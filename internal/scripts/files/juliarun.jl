@@ -210,6 +210,7 @@ const MISSING = Dict{String,Int}()  # address => rounds it has been absent
 # One round: add workers that appeared, remove those gone for two rounds in a
 # row (one missed look-up, e.g. a short readiness blip, does not kill a worker).
 function refresh(host::AbstractString)
+    drop_unjoined()
     want = resolve(host)
     want === nothing && return
     # Forget workers that are no longer connected (dead, or being removed but
@@ -246,48 +247,76 @@ function refresh(host::AbstractString)
             # JULIA_WORKER_TIMEOUT); the others of the call may have joined.
             @warn "JuliaRun: adding workers failed" fresh exception = e
         end
-        drop_unjoined(m)
+        note_unjoined(m)
     end
     return
 end
 
-# After addprocs: remove every worker of the call that is still connected but
-# did not complete the join. create_worker gives up on such a worker, but it
-# stays registered and W_CONNECTED: Distributed.workers() and nprocs() count
-# it for good, and @everywhere would wait on it. (Before Distributed's
-# create_worker used timedwait, a join completing after the time-out even
-# blocked that worker's message loop for good, in put! on the full join
-# channel.) Once removed, its address is retried by the next round while DNS
-# lists it.
-function drop_unjoined(m::PodManager)
+# Workers whose join timed out: create_worker (cluster.jl) gives up on such a
+# worker after the master's JULIA_WORKER_TIMEOUT, but leaves it registered
+# and W_CONNECTED: Distributed.workers() and nprocs() count it, and
+# @everywhere waits on it. Its join may still complete (a worker short of CPU
+# compiling): with the timedwait in today's create_worker the late
+# JoinCompleteMsg is handled normally and the worker joins the default pool.
+# (Before that, the time-out was a task that put! into the join channel, and
+# a late JoinCompleteMsg blocked that worker's message loop for good, in
+# put!, before it reached the pool.) So such a worker gets as long again;
+# then it is removed, and the next round retries its address while DNS lists
+# it. pid => (deadline, socket); only the refresh task touches it.
+const UNJOINED = Dict{Int,Tuple{Float64,Sockets.TCPSocket}}()
+
+# Distributed's worker_timeout() (cluster.jl), the join time-out on this process.
+join_timeout() = parse(Float64, get(ENV, "JULIA_WORKER_TIMEOUT", "60.0"))
+
+# After addprocs: note every worker of the call that is still connected but
+# did not complete the join.
+function note_unjoined(m::PodManager)
     joined = Set(workers())
-    drop = Sockets.TCPSocket[]
-    pids = Int[]
     for wc in m.configs
         sock = wc.userdata::Sockets.TCPSocket
         isopen(sock) || continue  # gone already (Distributed closes a dead worker's socket)
         # -1 once Distributed has deregistered the worker (map_sock_wrkr).
         pid = Distributed.worker_id_from_socket(sock)
-        pid in joined && continue
-        push!(drop, sock)
-        pid > 1 && push!(pids, pid)
-    end
-    isempty(drop) && return
-    @warn "JuliaRun: removing workers that did not complete the join" pids
-    if !isempty(pids)
-        # _rmprocs marks them W_TERMINATING at once (procs(), workers() and
-        # nprocs() skip them from then on) and sends exit; with waitfor it
-        # gives worker_lock back even if they never answer.
-        try
-            rmprocs(pids; waitfor = 5)
-        catch e
-            @debug "JuliaRun: workers did not exit" pids exception = e
+        if pid < 2
+            close(sock)
+        elseif !(pid in joined)
+            @warn "JuliaRun: worker did not complete the join in time; waiting as long again" pid addr = wc.host
+            UNJOINED[pid] = (time() + join_timeout(), sock)
         end
+    end
+    return
+end
+
+# Remove the workers of UNJOINED whose second chance is over; forget those
+# that joined or went away.
+function drop_unjoined()
+    isempty(UNJOINED) && return
+    joined = Set(workers())
+    pids = Int[]
+    for (pid, (deadline, sock)) in collect(UNJOINED)
+        if pid in joined || !isopen(sock)
+            delete!(UNJOINED, pid)
+        elseif time() > deadline
+            push!(pids, pid)
+        end
+    end
+    isempty(pids) && return
+    @warn "JuliaRun: removing workers that did not complete the join (raise the master's JULIA_WORKER_TIMEOUT if they are only slow)" pids
+    # _rmprocs marks them W_TERMINATING at once (procs(), workers() and
+    # nprocs() skip them from then on) and sends exit; with waitfor it gives
+    # worker_lock back even if they never answer.
+    try
+        rmprocs(pids; waitfor = 5)
+    catch e
+        @debug "JuliaRun: workers did not exit" pids exception = e
     end
     # For a worker that does not answer at all: closing the connection ends
     # the master's message loop for it, which deregisters it
     # (message_handler_loop in process_messages.jl).
-    foreach(close, drop)
+    for pid in pids
+        close(UNJOINED[pid][2])
+        delete!(UNJOINED, pid)
+    end
     return
 end
 
