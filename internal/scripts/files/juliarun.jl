@@ -301,7 +301,7 @@ function drop_unjoined()
         end
     end
     isempty(pids) && return
-    @warn "JuliaRun: removing workers that did not complete the join (raise the master's JULIA_WORKER_TIMEOUT if they are only slow)" pids
+    @warn "JuliaRun: removing workers that did not complete the join (if they are only slow: more CPU for the workers, or a larger JULIA_WORKER_TIMEOUT on the master)" pids
     # _rmprocs marks them W_TERMINATING at once (procs(), workers() and
     # nprocs() skip them from then on) and sends exit; with waitfor it gives
     # worker_lock back even if they never answer.
