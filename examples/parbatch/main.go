@@ -1,7 +1,9 @@
 // Command parbatch runs the worked example of docs/JULIA.md: a JuliaParBatch
 // whose master runs pi.jl (beside this file; copy it to the run volume),
 // which calls JuliaRun.init_parallel(), waits for 4 workers and estimates pi
-// with pmap. The program waits for the workers, scales to 8, and cleans up.
+// with pmap on a WorkerPool of the workers that had joined then, so that the
+// workers the scale-up adds mid-pmap (without pi.jl's definitions) get no
+// work. The program waits for the workers, scales to 8, and cleans up.
 //
 //	go run ./examples/parbatch [-kubeconfig FILE -namespace NS]
 package main
