@@ -221,7 +221,9 @@ func (r *renderer) env(p process) []corev1.EnvVar {
 		}
 	}
 	if r.s.Type == jobs.TypeMessageQ {
-		plain["RABBITMQ_CONFIG_FILE"] = r.inRunDir(r.s.CfgFile)
+		for k, v := range r.rabbitmqEnv() {
+			plain[k] = v
+		}
 	}
 	if r.s.PkgBundle != "" {
 		for _, e := range bundles.Env(r.s.PkgBundle, r.s.Type == jobs.TypePkgBuilder) {
@@ -240,6 +242,23 @@ func (r *renderer) env(p process) []corev1.EnvVar {
 	}
 	sort.Slice(env, func(i, j int) bool { return env[i].Name < env[j].Name })
 	return env
+}
+
+// rabbitmqEnv configures the official rabbitmq image's broker
+// (docker-library/rabbitmq: rabbitmq-server run by docker-entrypoint.sh)
+// through the variables RabbitMQ reads (rabbit_env.erl): the job's config
+// file; the management plugin, which serves the default mgmt and mgmttls
+// ports and which the plain image ships but does not enable (its
+// enabled_plugins file lists only rabbitmq_prometheus, kept here); and the
+// broker's data on the run volume, the job's "master volume", so queues
+// survive a restart of the pod. The node's data directory is
+// <base>/rabbit@<hostname>, and a StatefulSet pod keeps its hostname.
+func (r *renderer) rabbitmqEnv() map[string]string {
+	return map[string]string{
+		"RABBITMQ_CONFIG_FILE":     r.inRunDir(r.s.CfgFile),
+		"RABBITMQ_ENABLED_PLUGINS": "rabbitmq_management,rabbitmq_prometheus",
+		"RABBITMQ_MNESIA_BASE":     path.Join(r.runDir(), "rabbitmq"),
+	}
 }
 
 // claims returns the claims the job mounts, in order: run volume first.

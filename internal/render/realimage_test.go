@@ -160,3 +160,27 @@ func envValue(env []corev1.EnvVar, name string) string {
 	}
 	return ""
 }
+
+// TestMessageQServesItsPortsAndKeepsItsData checks the broker
+// configuration a real rabbitmq image needs for the default ports and for
+// queues that survive a restart (the real-node test checks the outcome):
+// the management plugin, which serves mgmt and mgmttls, is enabled, and
+// the broker's data directory is on the run volume.
+func TestMessageQServesItsPortsAndKeepsItsData(t *testing.T) {
+	objs := renderJob(t, jobs.NewMessageQ("q", "rabbitmq.conf", "work"), &fixedRand{})
+	for name, tmpl := range podsOf(objs) {
+		env := tmpl.Spec.Containers[0].Env
+		want := map[string]string{
+			"RABBITMQ_CONFIG_FILE":     "/mnt/work/rabbitmq.conf",
+			"RABBITMQ_ENABLED_PLUGINS": "rabbitmq_management,rabbitmq_prometheus",
+			"RABBITMQ_MNESIA_BASE":     "/mnt/work/rabbitmq",
+		}
+		got := map[string]string{}
+		for k := range want {
+			got[k] = envValue(env, k)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: broker environment (-want +got):\n%s", name, diff)
+		}
+	}
+}
