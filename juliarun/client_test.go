@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/juliarun/sdk/internal/scripts"
@@ -467,5 +468,47 @@ func TestWorkersEndWithTheirMaster(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStatusExplainsFailedCreate: a quota lets the controllers create only
+// some of a job's pods. The ones they may not create never exist, so no
+// pod status explains them; Status gives the controller's FailedCreate
+// event, with the quota's message, for waiting workers and for a master.
+func TestStatusExplainsFailedCreate(t *testing.T) {
+	e := newEnv(t, sharedCluster(t))
+	ctx := context.Background()
+	quota := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "three-pods"},
+		Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{corev1.ResourcePods: resource.MustParse("3")}}}
+	if _, err := e.cs.CoreV1().ResourceQuotas(e.ns).Create(ctx, quota, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the quota to be counted", func(ctx context.Context) (bool, error) {
+		q, err := e.cs.CoreV1().ResourceQuotas(e.ns).Get(ctx, quota.Name, metav1.GetOptions{})
+		return err == nil && q.Status.Hard != nil, err
+	})
+	if err := e.client.Start(ctx, jobs.NewParBatch("quota", "pi.jl", "work", jobs.WithNWorkers(4))); err != nil {
+		t.Fatal(err)
+	}
+	var st *juliarun.Status
+	eventually(t, "Status to name the quota", func(ctx context.Context) (bool, error) {
+		var err error
+		st, err = e.client.Status(ctx, "quota")
+		return err == nil && st.Running == 2 && strings.Contains(st.Reason, "exceeded quota"), err
+	})
+	if st.Phase != juliarun.PhaseRunning || st.Running != 2 || !strings.Contains(st.Reason, "2 of 4 workers waiting: FailedCreate") {
+		t.Errorf("Status = %s, %d running, %q; want Running, 2, 2 of 4 workers waiting: FailedCreate", st.Phase, st.Running, st.Reason)
+	}
+	// The quota is full: a master cannot start either.
+	if err := e.client.Start(ctx, jobs.NewBatch("no-room", "run.jl", "work")); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "Status of the master to name the quota", func(ctx context.Context) (bool, error) {
+		var err error
+		st, err = e.client.Status(ctx, "no-room")
+		return err == nil && strings.Contains(st.Reason, "exceeded quota"), err
+	})
+	if st.Phase != juliarun.PhasePending {
+		t.Errorf("Status = %s %q, want Pending", st.Phase, st.Reason)
 	}
 }

@@ -27,7 +27,11 @@ const RoleName = "juliarun"
 //   - update: Update, on the root ConfigMap that records the job;
 //   - deletecollection: Delete, by label, for every kind a job has
 //     (ReplicaSets and ControllerRevisions are made by the workload
-//     controllers), and a failed Start, for what it created.
+//     controllers), and a failed Start, for what it created;
+//   - list on events: Status, to say why pods wait when their status does
+//     not (a volume that cannot be attached or mounted, a pod its
+//     controller may not create). This one is optional: without it Status
+//     works and explains less.
 //
 // Nothing is deleted one by one, and no object outside the namespace is
 // touched. An API server whose Services lack deletecollection (older than
@@ -53,6 +57,8 @@ func Role(namespace string) *rbacv1.Role {
 				Verbs: []string{"create", "get", "list", "watch", "patch", "deletecollection"}},
 			{APIGroups: []string{"apps"}, Resources: []string{"replicasets", "controllerrevisions"},
 				Verbs: []string{"list", "deletecollection"}},
+			{APIGroups: []string{""}, Resources: []string{"events"},
+				Verbs: []string{"list"}},
 		},
 	}
 }

@@ -89,11 +89,22 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 			client.MatchingFields{"status.phase": string(corev1.PodPending)}); err != nil {
 			return nil, fmt.Errorf("status %s: %w", name, err)
 		}
-		if len(pending.Items) > 0 {
-			if why := podReason(&pending.Items[0]); why != "" {
-				st.Reason = joinReasons(st.Reason, fmt.Sprintf("%d of %d workers waiting: %s", waiting, st.Requested, why))
-			}
+		why, err := k.waitReason(ctx, workers, pending.Items)
+		if err != nil {
+			return nil, fmt.Errorf("status %s: %w", name, err)
 		}
+		if why != "" {
+			st.Reason = joinReasons(st.Reason, fmt.Sprintf("%d of %d workers waiting: %s", waiting, st.Requested, why))
+		}
+	}
+	if st.Phase == PhasePending && master != nil {
+		// A master that has no pod, or whose pod is scheduled but not
+		// started, is explained by events too.
+		why, err := k.waitReason(ctx, master, pods.Items)
+		if err != nil {
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
+		st.Reason = joinReasons(st.Reason, why)
 	}
 	if render.HasService(s) {
 		ep, err := k.endpoint(ctx, name)
@@ -105,6 +116,38 @@ func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
 	k.log.V(2).Info("status read", "job", name, "namespace", k.ns, "phase", st.Phase,
 		"requested", st.Requested, "running", st.Running)
 	return st, nil
+}
+
+// waitReason says why a workload's pods wait, from one of its pending
+// pods (pending, nil when none was found): the pod's own status where it
+// says, else the pod's newest warning event (a volume that cannot be
+// attached or mounted), and, when there is no pod at all, the workload's
+// (its controller may not create one: a quota, an admission denial).
+func (k *kubeClient) waitReason(ctx context.Context, workload client.Object, pending []corev1.Pod) (string, error) {
+	for i := range pending {
+		p := &pending[i]
+		if p.Status.Phase != corev1.PodPending {
+			continue
+		}
+		if !needsEvents(p) {
+			return podReason(p), nil
+		}
+		if why, err := k.warning(ctx, "Pod", p.Name); why != "" || err != nil {
+			return why, err
+		}
+		return podReason(p), nil
+	}
+	if len(pending) > 0 {
+		return "", nil
+	}
+	if d, ok := workload.(*appsv1.Deployment); ok {
+		return replicaFailure(d), nil
+	}
+	gvk, err := k.c.GroupVersionKindFor(workload)
+	if err != nil {
+		return "", err
+	}
+	return k.warning(ctx, gvk.Kind, workload.GetName())
 }
 
 // incomplete returns st for a job whose workload is missing: being

@@ -1,0 +1,82 @@
+package juliarun
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// maxEvents bounds the events Status reads of one object.
+const maxEvents = 50
+
+// warning returns the newest Warning event of the object of kind and name,
+// as "Reason: message", or "". What a pod or workload status does not say
+// is there: a volume that cannot be attached (FailedAttachVolume, a
+// ReadWriteOnce volume already attached to another node: "Multi-Attach
+// error") or mounted (FailedMount), a pod its controller may not create
+// (FailedCreate: a quota, an admission denial). Reading events is
+// optional in the Role: where it is forbidden, Status explains less.
+func (k *kubeClient) warning(ctx context.Context, kind, name string) (string, error) {
+	var events corev1.EventList
+	err := k.c.List(ctx, &events, client.InNamespace(k.ns), client.Limit(maxEvents), client.MatchingFields{
+		"involvedObject.kind": kind, "involvedObject.name": name, "type": corev1.EventTypeWarning})
+	if apierrors.IsForbidden(err) {
+		k.log.V(1).Info("events not readable: Status explains less", "job", name, "namespace", k.ns)
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return newestWarning(events.Items), nil
+}
+
+// newestWarning returns the most recent of events as "Reason: message".
+func newestWarning(events []corev1.Event) string {
+	var newest *corev1.Event
+	for i := range events {
+		if newest == nil || lastSeen(&events[i]).After(lastSeen(newest)) {
+			newest = &events[i]
+		}
+	}
+	if newest == nil {
+		return ""
+	}
+	return strings.TrimSuffix(newest.Reason+": "+strings.TrimSpace(newest.Message), ": ")
+}
+
+// lastSeen is when the event last happened, whichever events API wrote it.
+func lastSeen(e *corev1.Event) time.Time {
+	switch {
+	case e.Series != nil && !e.Series.LastObservedTime.IsZero():
+		return e.Series.LastObservedTime.Time
+	case !e.LastTimestamp.IsZero():
+		return e.LastTimestamp.Time
+	case !e.EventTime.IsZero():
+		return e.EventTime.Time
+	}
+	return e.CreationTimestamp.Time
+}
+
+// needsEvents reports whether a waiting pod's own status leaves its reason
+// out: scheduled, but its containers are not created yet (volumes are
+// attached and mounted before that, and their failures are only events).
+func needsEvents(p *corev1.Pod) bool {
+	why := podReason(p)
+	return why == "" || strings.HasPrefix(why, "ContainerCreating") || strings.HasPrefix(why, "PodInitializing")
+}
+
+// replicaFailure returns a Deployment's ReplicaFailure condition message:
+// its ReplicaSet could not create a pod (the events are the ReplicaSet's).
+func replicaFailure(d *appsv1.Deployment) string {
+	for _, c := range d.Status.Conditions {
+		if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
+			return strings.TrimSuffix(c.Reason+": "+c.Message, ": ")
+		}
+	}
+	return ""
+}
