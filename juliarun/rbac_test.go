@@ -67,13 +67,13 @@ func TestRoleYAML(t *testing.T) {
 }
 
 // rbacJobs are the jobs whose lifecycles together use every verb of the
-// Role: a Distributed job (Secret, master Job, StatefulSet of workers), a
-// job array of an Indexed Job (patched to scale), and a Webserver
+// Role: a Distributed job (Secret, master Job, Indexed Job of workers,
+// patched to scale), a job array of a StatefulSet, and a Webserver
 // (Deployment).
 func rbacJobs() []jobs.Job {
 	return []jobs.Job{
 		jobs.NewParBatch("pi", "pi.jl", "work", jobs.WithNWorkers(1)),
-		jobs.NewParBatchWorkers("units", "unit.jl", "work", jobs.WithNWorkers(1), jobs.WithRestart(jobs.RestartOnFailure)),
+		jobs.NewParBatchWorkers("units", "unit.jl", "work", jobs.WithNWorkers(1)),
 		jobs.NewWebserver("web", "nginx.conf", "work"),
 	}
 }

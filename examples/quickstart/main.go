@@ -97,9 +97,12 @@ func run(ctx context.Context, kubeconfig, namespace, volume string) error {
 	}
 	step("status: phase %s, workers %d requested / %d running, created %s", st.Phase, st.Requested, st.Running,
 		st.Created.Format(time.RFC3339))
-	if ep, err := c.Endpoint(ctx, name); err == nil {
+	switch ep, err := c.Endpoint(ctx, name); {
+	case err == nil:
 		step("endpoint: %s (cluster IP %s), ports %v", ep.Address, ep.ClusterIP, ep.Ports)
-	} else {
+	case errors.Is(err, juliarun.ErrNotFound):
+		step("endpoint: none (the job exposes no ports)")
+	default:
 		return err
 	}
 	showLogs(ctx, c, name)
