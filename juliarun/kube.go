@@ -101,7 +101,7 @@ func New(cfg *rest.Config, opts ...Option) (Client, error) {
 // server; other kinds, from custom backends, are discovered on first use.
 func restMapper(cfg *rest.Config, httpClient *http.Client) (meta.RESTMapper, error) {
 	static := meta.NewDefaultRESTMapper(nil)
-	for _, gvk := range managedKinds() {
+	for _, gvk := range append(managedKinds(), corev1.SchemeGroupVersion.WithKind("Event")) {
 		static.Add(gvk, meta.RESTScopeNamespace)
 	}
 	dynamic, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
