@@ -34,7 +34,11 @@ type Client interface {
 	// Logs streams the last lines of the master's (or a worker's) output.
 	Logs(ctx context.Context, name string, opts LogOptions) (io.ReadCloser, error)
 	// Update changes what may change on a running job: its workers'
-	// resources, environment and image, for workers started from now on.
+	// resources, environment and image, for workers started from now on,
+	// where the workers are a StatefulSet or Deployment (Notebook and
+	// JuliaParBatchWorkers workers under RestartAlways, Webserver and
+	// Generic replicas). A JuliaParBatch's workers are an Indexed Job,
+	// whose pod template cannot change: Update says Forbidden.
 	Update(ctx context.Context, job jobs.Job) error
 }
 

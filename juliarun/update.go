@@ -22,7 +22,9 @@ import (
 // updatable returns the parameters Update may change on a running job of
 // spec s: those that only shape the pods its StatefulSet or Deployment of
 // workers (or replicas) starts from now on. Masters run once, and Job pod
-// templates are immutable, so nothing else may change.
+// templates are immutable (a JuliaParBatch's workers included: they are
+// an Indexed Job so that they end with the master), so nothing else may
+// change.
 func updatable(s jobs.Spec) []string {
 	switch render.WorkersOf(s, "").(type) {
 	case *appsv1.StatefulSet:
