@@ -6,6 +6,7 @@ import (
 	"io"
 	"time"
 
+	"github.com/juliarun/sdk/internal/render"
 	"github.com/juliarun/sdk/jobs"
 )
 
@@ -48,6 +49,9 @@ var (
 	ErrNotFound      = errors.New("job not found")
 	ErrAlreadyExists = errors.New("job already exists")
 	ErrNotScalable   = errors.New("job type has no workers to scale")
+	// ErrNewerRecord: the job was started by a newer SDK, whose record
+	// this one cannot read without losing what it does not know.
+	ErrNewerRecord = render.ErrNewerRecord
 )
 
 // Phase is where a job is in its life.

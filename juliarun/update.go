@@ -57,6 +57,15 @@ func (k *kubeClient) Update(ctx context.Context, job jobs.Job) error {
 	}
 	password := next.Password
 	next.Password = "" // the record holds none: it is compared with the stored hash below
+	// Scale changes the worker workload only (one write): the requested
+	// count there is the true one, and the record gets it with this Update.
+	if target := render.WorkersOf(prev, k.ns); target != nil {
+		if err := k.c.Get(ctx, client.ObjectKeyFromObject(target), target); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("update %s: %w", next.Name, err)
+		} else if err == nil {
+			prev.NWorkers, _ = workerCounts(target)
+		}
+	}
 	allowed := updatable(prev)
 	var errs field.ErrorList
 	changed := jobs.Changed(prev, next)
@@ -92,7 +101,7 @@ func (k *kubeClient) Update(ctx context.Context, job jobs.Job) error {
 	if err := k.c.Patch(ctx, target, client.RawPatch(types.MergePatchType, patch)); err != nil {
 		return fmt.Errorf("update %s: %w", next.Name, err)
 	}
-	record, err := json.Marshal(next)
+	record, err := render.EncodeRecord(next)
 	if err != nil {
 		return err
 	}

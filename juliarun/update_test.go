@@ -68,4 +68,11 @@ func TestUpdate(t *testing.T) {
 			}
 		})
 	}
+	// After Scale, Update takes the scaled count as the job's own.
+	if err := e.client.Scale(ctx, "nb", 4); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.client.Update(ctx, jobs.NewNotebook("nb", "work", append(changed, jobs.WithNWorkers(4))...)); err != nil {
+		t.Errorf("Update with the worker count Scale set: %v", err)
+	}
 }

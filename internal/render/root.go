@@ -1,7 +1,6 @@
 package render
 
 import (
-	"encoding/json"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -13,17 +12,15 @@ import (
 	"github.com/juliarun/sdk/jobs"
 )
 
-// RootKeySpec is the key of the root ConfigMap that records the job's Spec
-// as JSON, the notebook password left out.
+// RootKeySpec is the key of the root ConfigMap that holds the job's record
+// (EncodeRecord), the notebook password left out.
 const RootKeySpec = "job.json"
 
 // root returns the job's root ConfigMap. Creating it claims the job's name:
 // the API server refuses a second one atomically. Every other object of the
 // job is owned by it, so deleting it lets the garbage collector remove them.
 func (r *renderer) root() (*corev1.ConfigMap, error) {
-	spec := r.s
-	spec.Password = ""
-	data, err := json.Marshal(spec)
+	data, err := EncodeRecord(r.s)
 	if err != nil {
 		return nil, fmt.Errorf("recording the job: %w", err)
 	}
@@ -40,13 +37,13 @@ func (r *renderer) root() (*corev1.ConfigMap, error) {
 
 // DecodeRoot returns the Spec recorded in a root ConfigMap.
 func DecodeRoot(cm *corev1.ConfigMap) (jobs.Spec, error) {
-	var s jobs.Spec
 	raw, ok := cm.Data[RootKeySpec]
 	if !ok {
-		return s, fmt.Errorf("ConfigMap %s has no %s: not a juliarun job", cm.Name, RootKeySpec)
+		return jobs.Spec{}, fmt.Errorf("ConfigMap %s has no %s: not a juliarun job", cm.Name, RootKeySpec)
 	}
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		return s, fmt.Errorf("ConfigMap %s: decoding %s: %w", cm.Name, RootKeySpec, err)
+	s, err := DecodeRecord([]byte(raw))
+	if err != nil {
+		return jobs.Spec{}, fmt.Errorf("ConfigMap %s: %w", cm.Name, err)
 	}
 	return s, nil
 }
