@@ -15,14 +15,14 @@ type Client interface {
 	// Start creates every object of the job. It returns an error matching
 	// jobs.ErrInvalid, creating nothing, when the job is invalid, and one
 	// matching ErrAlreadyExists when a job of that name exists.
-	Start(ctx context.Context, job jobs.Job) error
+	Start(ctx context.Context, job jobs.Job, opts ...StartOption) error
 	// Scale sets the number of workers the job asks for, with one write
 	// whatever n. It returns ErrNotScalable for job types without workers.
 	Scale(ctx context.Context, name string, n int) error
 	// NWorkers returns the number of the job's workers running and ready now.
 	NWorkers(ctx context.Context, name string) (int, error)
 	// Delete removes every object of the job, and ErrNotFound if it has none.
-	Delete(ctx context.Context, name string) error
+	Delete(ctx context.Context, name string, opts ...DeleteOption) error
 	// Status returns the job's phase and worker counts.
 	Status(ctx context.Context, name string) (*Status, error)
 	// List returns the status of every job in the namespace.
@@ -34,12 +34,11 @@ type Client interface {
 	Endpoint(ctx context.Context, name string) (*Endpoint, error)
 	// Logs streams the last lines of the master's (or a worker's) output.
 	Logs(ctx context.Context, name string, opts LogOptions) (io.ReadCloser, error)
-	// Update changes what may change on a running job: its workers'
-	// resources, environment and image, for workers started from now on,
-	// where the workers are a StatefulSet or Deployment (Notebook and
-	// JuliaParBatchWorkers workers under RestartAlways, Webserver and
-	// Generic replicas). A JuliaParBatch's workers are an Indexed Job,
-	// whose pod template cannot change: Update says Forbidden.
+	// Update changes what may change on a running job (Layout.Updatable):
+	// with the native backend, its workers' resources, environment and
+	// image, for workers started from now on, where the workers can roll
+	// (docs/OBJECTS.md: not a JuliaParBatch's, whose Indexed Job's pod
+	// template cannot change). Anything else is Forbidden, nothing changed.
 	Update(ctx context.Context, job jobs.Job) error
 }
 

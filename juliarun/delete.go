@@ -24,7 +24,7 @@ const deletePollInterval = 100 * time.Millisecond
 // Delete removes every object labelled with the job's name, kind by kind,
 // without relying on the garbage collector, and waits until none is left or
 // ctx ends. It returns ErrNotFound when the job has no object at all.
-func (k *kubeClient) Delete(ctx context.Context, name string) error {
+func (k *kubeClient) Delete(ctx context.Context, name string, opts ...DeleteOption) error {
 	if err := input.CheckName(name); err != nil {
 		return fmt.Errorf("delete: %w", err)
 	}
@@ -42,6 +42,9 @@ func (k *kubeClient) Delete(ctx context.Context, name string) error {
 		}
 	}
 	k.log.V(1).Info("job deleting", "job", name, "namespace", k.ns)
+	if !deleteOptionsOf(opts).wait {
+		return nil
+	}
 	err = wait.PollUntilContextCancel(ctx, deletePollInterval, true, func(ctx context.Context) (bool, error) {
 		left, err := k.anyLeft(ctx, sel)
 		return !left, err
@@ -53,17 +56,8 @@ func (k *kubeClient) Delete(ctx context.Context, name string) error {
 	return nil
 }
 
-// kinds lists what Delete removes: the kinds the native backend renders and
-// their controllers make, and any a custom backend declares.
-func (k *kubeClient) kinds() []schema.GroupVersionKind {
-	kinds := managedKinds()
-	if d, ok := k.backend.(interface {
-		Kinds() []schema.GroupVersionKind
-	}); ok {
-		kinds = append(d.Kinds(), kinds...)
-	}
-	return kinds
-}
+// kinds lists what Delete removes: every kind the backend's jobs have.
+func (k *kubeClient) kinds() []schema.GroupVersionKind { return k.layout.Kinds() }
 
 func (k *kubeClient) deleteAll(ctx context.Context, gvk schema.GroupVersionKind, sel client.MatchingLabels) error {
 	obj := &unstructured.Unstructured{}

@@ -8,8 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/juliarun/sdk/internal/names"
-	"github.com/juliarun/sdk/internal/render"
+	"github.com/juliarun/sdk/jobs"
 )
 
 // Endpoint returns where the job is reached: an error matching ErrNotFound
@@ -19,10 +18,10 @@ func (k *kubeClient) Endpoint(ctx context.Context, name string) (*Endpoint, erro
 	if err != nil {
 		return nil, fmt.Errorf("endpoint: %w", err)
 	}
-	if !render.HasService(s) {
+	if k.layout.Service(s) == "" {
 		return nil, fmt.Errorf("endpoint %s: the job exposes no ports: %w", name, ErrNotFound)
 	}
-	ep, err := k.endpoint(ctx, name)
+	ep, err := k.endpoint(ctx, s)
 	if apierrors.IsNotFound(err) {
 		return nil, fmt.Errorf("endpoint %s: its Service is missing: %w", name, ErrNotFound)
 	}
@@ -33,9 +32,10 @@ func (k *kubeClient) Endpoint(ctx context.Context, name string) (*Endpoint, erro
 	return ep, nil
 }
 
-func (k *kubeClient) endpoint(ctx context.Context, name string) (*Endpoint, error) {
+// endpoint reads the job's Service (Layout.Service).
+func (k *kubeClient) endpoint(ctx context.Context, s jobs.Spec) (*Endpoint, error) {
 	var svc corev1.Service
-	if err := k.c.Get(ctx, client.ObjectKey{Namespace: k.ns, Name: names.Master(name)}, &svc); err != nil {
+	if err := k.c.Get(ctx, client.ObjectKey{Namespace: k.ns, Name: k.layout.Service(s)}, &svc); err != nil {
 		return nil, err
 	}
 	ep := &Endpoint{

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -68,15 +67,4 @@ func lastSeen(e *corev1.Event) time.Time {
 func needsEvents(p *corev1.Pod) bool {
 	why := podReason(p)
 	return why == "" || strings.HasPrefix(why, "ContainerCreating") || strings.HasPrefix(why, "PodInitializing")
-}
-
-// replicaFailure returns a Deployment's ReplicaFailure condition message:
-// its ReplicaSet could not create a pod (the events are the ReplicaSet's).
-func replicaFailure(d *appsv1.Deployment) string {
-	for _, c := range d.Status.Conditions {
-		if c.Type == appsv1.DeploymentReplicaFailure && c.Status == corev1.ConditionTrue {
-			return strings.TrimSuffix(c.Reason+": "+c.Message, ": ")
-		}
-	}
-	return ""
 }

@@ -9,16 +9,16 @@ import (
 
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
-	"github.com/juliarun/sdk/juliarun/juliaruntest"
+	"github.com/juliarun/sdk/juliarun/fake"
 	"github.com/juliarun/sdk/resources"
 )
 
-// The examples run against juliaruntest.FakeClient so their output is
+// The examples run against fake.Client so their output is
 // fixed; with a real cluster, make the client with juliarun.New.
 
 func Example() {
 	ctx := context.Background()
-	var c juliarun.Client = juliaruntest.NewFakeClient("science") // juliarun.New(cfg, juliarun.WithNamespace("science"))
+	var c juliarun.Client = fake.NewClient("science") // juliarun.New(cfg, juliarun.WithNamespace("science"))
 
 	job := jobs.NewParBatch("pi-estimate", "pi.jl", "work",
 		jobs.WithNWorkers(8),
@@ -33,15 +33,15 @@ func Example() {
 		return
 	}
 	st, _ := c.Status(ctx, "pi-estimate")
-	fmt.Println(st.Phase, st.Requested)
+	fmt.Println(st.Phase, st.Requested) // Pending until the master's pod runs
 	fmt.Println(c.Delete(ctx, "pi-estimate"))
 	// Output:
-	// Running 32
+	// Pending 32
 	// <nil>
 }
 
 func ExampleClient_Start_invalid() {
-	c := juliaruntest.NewFakeClient("science")
+	c := fake.NewClient("science")
 	err := c.Start(context.Background(), jobs.NewBatch("Report", "", "work", jobs.WithNWorkers(2)))
 	fmt.Println(errors.Is(err, jobs.ErrInvalid))
 	for _, e := range jobs.AsErrorList(err) {
@@ -56,7 +56,7 @@ func ExampleClient_Start_invalid() {
 
 func ExampleClient_Wait() {
 	ctx := context.Background()
-	c := juliaruntest.NewFakeClient("science")
+	c := fake.NewClient("science")
 	_ = c.Start(ctx, jobs.NewParBatch("pi", "pi.jl", "work", jobs.WithNWorkers(4)))
 	go func() { _ = c.SetRunning("pi", 4) }() // the cluster starting workers
 	st, err := c.Wait(ctx, "pi", juliarun.AtLeastWorkers(4))
@@ -66,7 +66,7 @@ func ExampleClient_Wait() {
 
 func ExampleClient_Scale_notScalable() {
 	ctx := context.Background()
-	c := juliaruntest.NewFakeClient("science")
+	c := fake.NewClient("science")
 	_ = c.Start(ctx, jobs.NewBatch("report", "report.jl", "work"))
 	err := c.Scale(ctx, "report", 4)
 	fmt.Println(errors.Is(err, juliarun.ErrNotScalable))

@@ -7,10 +7,7 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -28,7 +25,8 @@ type kubeClient struct {
 	ns      string
 	log     logr.Logger
 	backend Backend
-	c       client.Client        // objects of any kind the backend renders
+	layout  Layout               // the backend's
+	c       client.WithWatch     // objects of any kind the backend renders
 	cs      kubernetes.Interface // pod logs
 }
 
@@ -76,7 +74,11 @@ func New(cfg *rest.Config, opts ...Option) (Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("juliarun.New: %w", err)
 	}
-	mapper, err := restMapper(cfg, httpClient)
+	layout := o.backend.Layout()
+	if layout == nil {
+		return nil, errors.New("juliarun.New: the backend's Layout is nil")
+	}
+	mapper, err := restMapper(cfg, httpClient, scheme, layout.Kinds())
 	if err != nil {
 		return nil, fmt.Errorf("juliarun.New: %w", err)
 	}
@@ -86,7 +88,7 @@ func New(cfg *rest.Config, opts ...Option) (Client, error) {
 		// prints a warning with a stack trace in programs that never set it.
 		clientLog = funcr.New(func(string, string) {}, funcr.Options{})
 	}
-	c, err := client.New(cfg, client.Options{HTTPClient: httpClient, Scheme: scheme, Mapper: mapper, Log: clientLog})
+	c, err := client.NewWithWatch(cfg, client.Options{HTTPClient: httpClient, Scheme: scheme, Mapper: mapper, Log: clientLog})
 	if err != nil {
 		return nil, fmt.Errorf("juliarun.New: %w", err)
 	}
@@ -94,37 +96,22 @@ func New(cfg *rest.Config, opts ...Option) (Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("juliarun.New: %w", err)
 	}
-	return &kubeClient{ns: o.namespace, log: o.logger, backend: o.backend, c: c, cs: cs}, nil
+	return &kubeClient{ns: o.namespace, log: o.logger, backend: o.backend, layout: layout, c: c, cs: cs}, nil
 }
 
-// restMapper knows the kinds the native backend renders without asking the
-// server; other kinds, from custom backends, are discovered on first use.
-func restMapper(cfg *rest.Config, httpClient *http.Client) (meta.RESTMapper, error) {
+// restMapper knows the built-in kinds among the backend's without asking
+// the server; other kinds, a custom backend's resources, are discovered on
+// first use.
+func restMapper(cfg *rest.Config, httpClient *http.Client, scheme *runtime.Scheme, kinds []schema.GroupVersionKind) (meta.RESTMapper, error) {
 	static := meta.NewDefaultRESTMapper(nil)
-	for _, gvk := range append(managedKinds(), corev1.SchemeGroupVersion.WithKind("Event")) {
-		static.Add(gvk, meta.RESTScopeNamespace)
+	for _, gvk := range append(kinds, corev1.SchemeGroupVersion.WithKind("Event")) {
+		if scheme.Recognizes(gvk) {
+			static.Add(gvk, meta.RESTScopeNamespace)
+		}
 	}
 	dynamic, err := apiutil.NewDynamicRESTMapper(cfg, httpClient)
 	if err != nil {
 		return nil, err
 	}
 	return meta.FirstHitRESTMapper{MultiRESTMapper: meta.MultiRESTMapper{static, dynamic}}, nil
-}
-
-// managedKinds lists the kinds Delete removes by label, pods last.
-func managedKinds() []schema.GroupVersionKind {
-	return []schema.GroupVersionKind{
-		corev1.SchemeGroupVersion.WithKind("ConfigMap"),
-		corev1.SchemeGroupVersion.WithKind("Secret"),
-		corev1.SchemeGroupVersion.WithKind("Service"),
-		networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"),
-		batchv1.SchemeGroupVersion.WithKind("Job"),
-		appsv1.SchemeGroupVersion.WithKind("StatefulSet"),
-		appsv1.SchemeGroupVersion.WithKind("Deployment"),
-		// Made by the workload controllers with the pod template's labels;
-		// removed here too where no garbage collector runs.
-		appsv1.SchemeGroupVersion.WithKind("ReplicaSet"),
-		appsv1.SchemeGroupVersion.WithKind("ControllerRevision"),
-		corev1.SchemeGroupVersion.WithKind("Pod"),
-	}
 }

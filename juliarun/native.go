@@ -52,6 +52,9 @@ func NewNativeBackend(opts ...BackendOption) Backend {
 	return b
 }
 
+// Layout returns the native layout (docs/OBJECTS.md).
+func (b *nativeBackend) Layout() Layout { return nativeLayout{} }
+
 // Render validates job and returns its objects in creation order. Two
 // renders of one job differ only in the cookie and the password hash's salt
 // (unless WithRandomSource fixes them).

@@ -164,11 +164,12 @@ func lifecycle(ctx context.Context, e *env, c juliarun.Client, job jobs.Job) err
 		}
 	}
 	if jobs.HasWorkers(job.Type()) {
-		if err := c.Scale(ctx, name, workers+1); err != nil {
+		workers++
+		if err := c.Scale(ctx, name, workers); err != nil {
 			return err
 		}
 	}
-	if err := c.Update(ctx, changedWorkers(job)); err != nil && !errors.Is(err, jobs.ErrInvalid) {
+	if err := c.Update(ctx, changedWorkers(job, workers)); err != nil && !errors.Is(err, jobs.ErrInvalid) {
 		return err
 	}
 	if _, err := c.Endpoint(ctx, name); err != nil && !errors.Is(err, juliarun.ErrNotFound) {
@@ -180,17 +181,17 @@ func lifecycle(ctx context.Context, e *env, c juliarun.Client, job jobs.Job) err
 	return c.Delete(ctx, name)
 }
 
-// changedWorkers returns job with its workers' environment changed, what
-// Update may change on the types it applies to (for the others, Update
-// says ErrInvalid).
-func changedWorkers(job jobs.Job) jobs.Job {
+// changedWorkers returns job, scaled to n workers, with its workers'
+// environment changed, what Update may change on the types it applies to
+// (for the others, Update says ErrInvalid).
+func changedWorkers(job jobs.Job, n int) jobs.Job {
 	s := job.Spec()
 	switch job.Type() {
-	case jobs.TypeParBatch:
-		return jobs.NewParBatch(s.Name, s.StartScript, s.RunVolume, jobs.WithNWorkers(s.NWorkers), jobs.WithRestart(s.Restart),
-			jobs.WithWorkerEnvVars(map[string]string{"LEVEL": "2"}))
+	case jobs.TypeParBatchWorkers:
+		return jobs.NewParBatchWorkers(s.Name, s.StartScript, s.RunVolume, jobs.WithNWorkers(n), jobs.WithRestart(s.Restart),
+			jobs.WithEnvVars(map[string]string{"LEVEL": "2"}))
 	case jobs.TypeWebserver:
-		return jobs.NewWebserver(s.Name, s.CfgFile, s.RunVolume, jobs.WithNWorkers(s.NWorkers),
+		return jobs.NewWebserver(s.Name, s.CfgFile, s.RunVolume, jobs.WithNWorkers(n),
 			jobs.WithEnvVars(map[string]string{"LEVEL": "2"}))
 	}
 	return job

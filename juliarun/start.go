@@ -28,7 +28,7 @@ import (
 // ends, Start removes what it created and returns the error, so a retry
 // starts clean; it never removes an object it did not create. An invalid
 // job creates nothing.
-func (k *kubeClient) Start(ctx context.Context, job jobs.Job) error {
+func (k *kubeClient) Start(ctx context.Context, job jobs.Job, opts ...StartOption) error {
 	if input.IsNil(job) {
 		return fmt.Errorf("start: %w: job is nil", jobs.ErrInvalid)
 	}
@@ -44,6 +44,9 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job) error {
 	root := objs[0]
 	if root.GetLabels()[labels.Job] != name {
 		return fmt.Errorf("start %s: the backend's first object %s lacks the label %s=%s", name, root.GetName(), labels.Job, name)
+	}
+	if startOptionsOf(opts).dryRun {
+		return k.dryRun(ctx, name, objs)
 	}
 	// The token tells the objects this Start made from others of the same
 	// names, when the answer to a creation was lost.
@@ -61,16 +64,20 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job) error {
 			return fmt.Errorf("start %s: %w: %w", name, ErrAlreadyExists, err)
 		}
 		// The root may exist all the same if the answer was lost.
-		return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, describe(root), err), objs[:1], token)
+		return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, k.describe(root), err), objs[:1], token)
 	}
 	log.V(1).Info("job claimed")
+	gvk, err := k.c.GroupVersionKindFor(root)
+	if err != nil {
+		return k.abort(ctx, log, fmt.Errorf("start %s: the root's kind: %w", name, err), objs[:1], token)
+	}
 	owner := metav1.OwnerReference{
-		APIVersion: "v1", Kind: "ConfigMap", Name: root.GetName(), UID: root.GetUID(),
+		APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: root.GetName(), UID: root.GetUID(),
 	}
 	for i, o := range objs[1:] {
 		o.SetOwnerReferences(append(o.GetOwnerReferences(), owner))
 		if err := k.create(ctx, o, token); err != nil {
-			return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, describe(o), err), objs[:i+2], token)
+			return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, k.describe(o), err), objs[:i+2], token)
 		}
 	}
 	log.V(1).Info("job started", "objects", len(objs))
@@ -101,7 +108,7 @@ func (k *kubeClient) create(ctx context.Context, o client.Object, token string) 
 		if !b.wait(ctx) {
 			return err
 		}
-		k.log.V(2).Info("creation retried", "object", describe(o), "namespace", k.ns)
+		k.log.V(2).Info("creation retried", "object", k.describe(o), "namespace", k.ns)
 	}
 }
 
@@ -133,7 +140,7 @@ func (k *kubeClient) claimExisting(ctx context.Context, o client.Object, token s
 	if j := found.Labels[labels.Job]; j != "" {
 		holder = "job " + j
 	}
-	return fmt.Errorf("%s belongs to %s: %w", describe(o), holder, exists)
+	return fmt.Errorf("%s belongs to %s: %w", k.describe(o), holder, exists)
 }
 
 // cleanupTimeout bounds how long a failed Start spends removing what it
@@ -173,11 +180,33 @@ func (k *kubeClient) abort(ctx context.Context, log logr.Logger, cause error, ob
 	return cause
 }
 
-// describe names an object for errors: "StatefulSet pi-workers".
-func describe(o client.Object) string {
-	kind := o.GetObjectKind().GroupVersionKind().Kind
-	if kind == "" {
-		kind = fmt.Sprintf("%T", o)
+// dryRun sends every object to the API server as a server-side dry run,
+// owned by the root as a real Start would make them, and reports every
+// object the server refuses.
+func (k *kubeClient) dryRun(ctx context.Context, name string, objs []client.Object) error {
+	root := objs[0]
+	if err := k.c.Create(ctx, root, client.DryRunAll); err != nil {
+		if apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("start %s (dry run): %w: %w", name, ErrAlreadyExists, err)
+		}
+		return fmt.Errorf("start %s (dry run): %s: %w", name, k.describe(root), err)
 	}
-	return kind + " " + o.GetName()
+	gvk, err := k.c.GroupVersionKindFor(root)
+	if err != nil {
+		return fmt.Errorf("start %s (dry run): the root's kind: %w", name, err)
+	}
+	// The server gives a dry-run object a UID that is never stored.
+	owner := metav1.OwnerReference{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: root.GetName(), UID: root.GetUID()}
+	var errs []error
+	for _, o := range objs[1:] {
+		o.SetOwnerReferences(append(o.GetOwnerReferences(), owner))
+		if err := k.c.Create(ctx, o, client.DryRunAll); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", k.describe(o), err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("start %s (dry run): %w", name, err)
+	}
+	k.log.V(1).Info("job start dry-run accepted", "job", name, "namespace", k.ns, "objects", len(objs))
+	return nil
 }

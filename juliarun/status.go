@@ -6,116 +6,175 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
+	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/juliarun/sdk/internal/labels"
-	"github.com/juliarun/sdk/internal/render"
+	"github.com/juliarun/sdk/jobs"
 )
 
 // maxReasonPods bounds the pods Status reads to explain a phase, so its
 // cost does not grow with the number of workers.
 const maxReasonPods = 5
 
-// Status reads the job's root, workloads, master Service and a few of its
-// pods: a fixed number of requests, whatever the number of workers.
+// observation is what Status read of a job; decide turns it into a Status
+// with no further I/O.
+type observation struct {
+	spec    jobs.Spec
+	created time.Time
+	// master and workers are the workloads as read, nil where the job
+	// has none; missing names one that should be there and is not.
+	master, workers client.Object
+	missing         string
+	pods            []corev1.Pod // a few pods of the deciding role (master, else workers)
+	failedWorkers   []corev1.Pod // a few failed worker pods, read only when workers failed
+	workersWait     string       // why waiting workers wait, read only while some wait
+	masterWait      string       // why a pending master waits
+	endpoint        *Endpoint
+}
+
+// Status reads the job's root, workloads, Service and a few of its pods:
+// a fixed number of requests, whatever the number of workers.
 func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
+	obs, err := k.observe(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	st := decide(k.layout, obs)
+	k.log.V(2).Info("status read", "job", name, "namespace", k.ns, "phase", st.Phase,
+		"requested", st.Requested, "running", st.Running)
+	return st, nil
+}
+
+// observe reads what decide needs, and no more: failed worker pods only
+// when workers failed, the reasons of waiting pods only while some wait.
+func (k *kubeClient) observe(ctx context.Context, name string) (*observation, error) {
 	s, root, err := k.spec(ctx, name)
 	if err != nil {
 		return nil, fmt.Errorf("status: %w", err)
 	}
-	st := &Status{Name: name, Type: s.Type, Created: root.CreationTimestamp.Time}
-	var workers client.Object
-	var released string
-	if workers = render.WorkersOf(s, k.ns); workers != nil {
-		if err := k.c.Get(ctx, client.ObjectKeyFromObject(workers), workers); apierrors.IsNotFound(err) {
-			return k.incomplete(st, workers), nil
-		} else if err != nil {
-			return nil, fmt.Errorf("status %s: %w", name, err)
+	return k.observeJob(ctx, s, root)
+}
+
+// observeJob is observe of a job whose record was read.
+func (k *kubeClient) observeJob(ctx context.Context, s jobs.Spec, root client.Object) (*observation, error) {
+	name := s.Name
+	obs := &observation{spec: s, created: root.GetCreationTimestamp().Time}
+	var err error
+	master, workers := k.layout.Workloads(s, k.ns)
+	for _, w := range []client.Object{workers, master} {
+		if w == nil {
+			continue
 		}
-		st.Requested, st.Running = workerCounts(workers)
-		if j, ok := workers.(*batchv1.Job); ok {
-			if endedWithMaster(j) {
-				released = "workers released: the master ended"
-			} else {
-				st.FailedWorkers = failedWorkers(j)
-			}
-		}
-	}
-	master := render.MasterOf(s, k.ns)
-	if master != nil {
-		if err := k.c.Get(ctx, client.ObjectKeyFromObject(master), master); apierrors.IsNotFound(err) {
-			return k.incomplete(st, master), nil
+		if err := k.c.Get(ctx, client.ObjectKeyFromObject(w), w); apierrors.IsNotFound(err) {
+			obs.missing = k.describe(w)
+			return obs, nil
 		} else if err != nil {
 			return nil, fmt.Errorf("status %s: %w", name, err)
 		}
 	}
+	obs.master, obs.workers = master, workers
 	role := labels.RoleMaster
 	if master == nil {
 		role = labels.RoleWorker
 	}
-	var pods corev1.PodList
-	if err := k.c.List(ctx, &pods, client.InNamespace(k.ns), client.Limit(maxReasonPods),
-		client.MatchingLabels(labels.Selector(name, role))); err != nil {
+	if obs.pods, err = k.pods(ctx, name, role, "", maxReasonPods); err != nil {
 		return nil, fmt.Errorf("status %s: %w", name, err)
 	}
-	st.Phase, st.Reason = phase(master, workers, pods.Items)
-	st.Reason = joinReasons(st.Reason, released)
-	if st.FailedWorkers > 0 {
-		var failed corev1.PodList
-		if err := k.c.List(ctx, &failed, client.InNamespace(k.ns), client.Limit(maxReasonPods),
-			client.MatchingLabels(labels.Selector(name, labels.RoleWorker)),
-			client.MatchingFields{"status.phase": string(corev1.PodFailed)}); err != nil {
+	var counts WorkerCounts
+	if workers != nil {
+		counts = k.layout.Counts(workers)
+	}
+	phase, _ := k.layout.Phase(master, workers, obs.pods)
+	if counts.Failed > 0 {
+		if obs.failedWorkers, err = k.pods(ctx, name, labels.RoleWorker, corev1.PodFailed, maxReasonPods); err != nil {
 			return nil, fmt.Errorf("status %s: %w", name, err)
 		}
+	}
+	if counts.Requested-counts.Running-counts.Failed > 0 && !phase.Terminal() {
+		// Say why workers wait (no room, no GPU, a missing volume, a quota),
+		// from one of them: one more request, only while some wait.
+		pending, err := k.pods(ctx, name, labels.RoleWorker, corev1.PodPending, 1)
+		if err != nil {
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
+		why := counts.Problem
+		if why == "" {
+			if why, err = k.waitReason(ctx, workers, pending); err != nil {
+				return nil, fmt.Errorf("status %s: %w", name, err)
+			}
+		}
+		obs.workersWait = why
+	}
+	if phase == PhasePending && master != nil {
+		// A master that has no pod, or whose pod is scheduled but not
+		// started, is explained by events too.
+		if obs.masterWait, err = k.waitReason(ctx, master, obs.pods); err != nil {
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
+	}
+	if k.layout.Service(s) != "" {
+		ep, err := k.endpoint(ctx, s)
+		if err != nil && !apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
+		obs.endpoint = ep
+	}
+	return obs, nil
+}
+
+// decide returns the job's Status from what was read of it: its phase and
+// reason (Layout.Phase), the worker counts (Layout.Counts), and why
+// workers fail or wait.
+func decide(layout Layout, obs *observation) *Status {
+	st := &Status{Name: obs.spec.Name, Type: obs.spec.Type, Created: obs.created}
+	if obs.missing != "" {
+		st.Phase = PhasePending
+		st.Reason = fmt.Sprintf("incomplete: %s is missing (being started or deleted)", obs.missing)
+		return st
+	}
+	var counts WorkerCounts
+	if obs.workers != nil {
+		counts = layout.Counts(obs.workers)
+	}
+	st.Requested, st.Running, st.FailedWorkers = counts.Requested, counts.Running, counts.Failed
+	st.Phase, st.Reason = layout.Phase(obs.master, obs.workers, obs.pods)
+	if counts.Released {
+		st.Reason = joinReasons(st.Reason, "workers released: the master ended")
+	}
+	if st.FailedWorkers > 0 {
 		msg := fmt.Sprintf("%d workers failed", st.FailedWorkers)
-		if codes := failedExits(failed.Items); len(codes) > 0 {
+		if codes := failedExits(obs.failedWorkers); len(codes) > 0 {
 			msg += ": " + strings.Join(codes, ", ")
 		}
 		st.Reason = joinReasons(st.Reason, msg)
 	}
-	if waiting := st.Requested - st.Running - st.FailedWorkers; waiting > 0 && !st.Phase.Terminal() {
-		// Say why workers wait (no room, no GPU, a missing volume), from
-		// one of them: one more request, only while some wait.
-		var pending corev1.PodList
-		if err := k.c.List(ctx, &pending, client.InNamespace(k.ns), client.Limit(1),
-			client.MatchingLabels(labels.Selector(name, labels.RoleWorker)),
-			client.MatchingFields{"status.phase": string(corev1.PodPending)}); err != nil {
-			return nil, fmt.Errorf("status %s: %w", name, err)
-		}
-		why, err := k.waitReason(ctx, workers, pending.Items)
-		if err != nil {
-			return nil, fmt.Errorf("status %s: %w", name, err)
-		}
-		if why != "" {
-			st.Reason = joinReasons(st.Reason, fmt.Sprintf("%d of %d workers waiting: %s", waiting, st.Requested, why))
-		}
+	if waiting := st.Requested - st.Running - st.FailedWorkers; waiting > 0 && !st.Phase.Terminal() && obs.workersWait != "" {
+		st.Reason = joinReasons(st.Reason, fmt.Sprintf("%d of %d workers waiting: %s", waiting, st.Requested, obs.workersWait))
 	}
-	if st.Phase == PhasePending && master != nil {
-		// A master that has no pod, or whose pod is scheduled but not
-		// started, is explained by events too.
-		why, err := k.waitReason(ctx, master, pods.Items)
-		if err != nil {
-			return nil, fmt.Errorf("status %s: %w", name, err)
-		}
-		st.Reason = joinReasons(st.Reason, why)
+	if st.Phase == PhasePending && obs.master != nil {
+		st.Reason = joinReasons(st.Reason, obs.masterWait)
 	}
-	if render.HasService(s) {
-		ep, err := k.endpoint(ctx, name)
-		if err != nil && !apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("status %s: %w", name, err)
-		}
-		st.Endpoint = ep
+	st.Endpoint = obs.endpoint
+	return st
+}
+
+// pods lists at most limit pods of the job with role, in phase unless "".
+func (k *kubeClient) pods(ctx context.Context, name, role string, phase corev1.PodPhase, limit int64) ([]corev1.Pod, error) {
+	opts := []client.ListOption{client.InNamespace(k.ns), client.Limit(limit), client.MatchingLabels(labels.Selector(name, role))}
+	if phase != "" {
+		opts = append(opts, client.MatchingFields{"status.phase": string(phase)})
 	}
-	k.log.V(2).Info("status read", "job", name, "namespace", k.ns, "phase", st.Phase,
-		"requested", st.Requested, "running", st.Running)
-	return st, nil
+	var list corev1.PodList
+	if err := k.c.List(ctx, &list, opts...); err != nil {
+		return nil, err
+	}
+	return list.Items, nil
 }
 
 // waitReason says why a workload's pods wait, from one of its pending
@@ -140,9 +199,6 @@ func (k *kubeClient) waitReason(ctx context.Context, workload client.Object, pen
 	if len(pending) > 0 {
 		return "", nil
 	}
-	if d, ok := workload.(*appsv1.Deployment); ok {
-		return replicaFailure(d), nil
-	}
 	gvk, err := k.c.GroupVersionKindFor(workload)
 	if err != nil {
 		return "", err
@@ -150,23 +206,29 @@ func (k *kubeClient) waitReason(ctx context.Context, workload client.Object, pen
 	return k.warning(ctx, gvk.Kind, workload.GetName())
 }
 
-// incomplete returns st for a job whose workload is missing: being
-// created by a Start, or removed by a Delete, at this moment.
-func (k *kubeClient) incomplete(st *Status, missing client.Object) *Status {
-	kind := "workload"
-	if gvk, err := k.c.GroupVersionKindFor(missing); err == nil {
-		kind = gvk.Kind
+// describe names an object by kind and name, for messages: "Job pi".
+func (k *kubeClient) describe(o client.Object) string {
+	kind := o.GetObjectKind().GroupVersionKind().Kind
+	if kind == "" {
+		if gvk, err := k.c.GroupVersionKindFor(o); err == nil {
+			kind = gvk.Kind
+		} else {
+			kind = fmt.Sprintf("%T", o)
+		}
 	}
-	st.Phase = PhasePending
-	st.Reason = fmt.Sprintf("incomplete: %s %s is missing (being started or deleted)", kind, missing.GetName())
-	return st
+	return kind + " " + o.GetName()
 }
 
 // List returns the status of every job in the namespace, by name. A job
 // deleted while List runs is left out.
 func (k *kubeClient) List(ctx context.Context) ([]Status, error) {
-	var roots corev1.ConfigMapList
-	if err := k.c.List(ctx, &roots, client.InNamespace(k.ns),
+	gvk, err := k.c.GroupVersionKindFor(k.layout.Root("", k.ns))
+	if err != nil {
+		return nil, fmt.Errorf("list: %w", err)
+	}
+	roots := &metav1.PartialObjectMetadataList{}
+	roots.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
+	if err := k.c.List(ctx, roots, client.InNamespace(k.ns),
 		client.MatchingLabels{labels.Role: labels.RoleRoot, labels.ManagedBy: labels.ManagedByValue}); err != nil {
 		return nil, fmt.Errorf("list: %w", err)
 	}
@@ -185,45 +247,9 @@ func (k *kubeClient) List(ctx context.Context) ([]Status, error) {
 	return out, nil
 }
 
-// phase decides the job's phase from its master workload (nil for job
-// arrays, Webservers and Generic jobs), its worker workload and a few pods
-// of the role that decides.
-func phase(master, workers client.Object, pods []corev1.Pod) (Phase, string) {
-	decider := master
-	if decider == nil {
-		decider = workers
-	}
-	switch w := decider.(type) {
-	case *batchv1.Job:
-		for _, c := range w.Status.Conditions {
-			if c.Status != corev1.ConditionTrue {
-				continue
-			}
-			switch c.Type {
-			case batchv1.JobComplete:
-				return PhaseSucceeded, ""
-			case batchv1.JobFailed:
-				return PhaseFailed, joinReasons(append(failedExits(pods), c.Message)...)
-			}
-		}
-		if master == nil && render.JobWorkers(w) == 0 {
-			return PhasePending, "no workers requested"
-		}
-	case *appsv1.StatefulSet:
-		if w.Status.ReadyReplicas > 0 {
-			return PhaseRunning, ""
-		}
-		if ptrOr(w.Spec.Replicas, 1) == 0 {
-			return PhasePending, "no workers requested"
-		}
-	case *appsv1.Deployment:
-		if w.Status.ReadyReplicas > 0 {
-			return PhaseRunning, ""
-		}
-		if ptrOr(w.Spec.Replicas, 1) == 0 {
-			return PhasePending, "no replicas requested"
-		}
-	}
+// podsPhase decides from pods alone, when their workload does not say:
+// Running once one runs, else Pending with what the pods say.
+func podsPhase(pods []corev1.Pod) (Phase, string) {
 	for _, p := range pods {
 		if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
 			return PhaseRunning, podReason(&p)
@@ -237,42 +263,6 @@ func phase(master, workers client.Object, pods []corev1.Pod) (Phase, string) {
 		reasons = append(reasons, "no pod created yet")
 	}
 	return PhasePending, joinReasons(reasons...)
-}
-
-// failedWorkers counts the workers of an Indexed Job that failed and will
-// not be replaced: its failed indexes, which the Job controller keeps when
-// it has a per-index backoff limit (RestartNever). Under the other restart
-// policies a failed worker is restarted or replaced, however often.
-func failedWorkers(j *batchv1.Job) int {
-	if j.Spec.BackoffLimitPerIndex == nil || j.Status.FailedIndexes == nil {
-		return 0
-	}
-	n := 0
-	for _, part := range strings.Split(*j.Status.FailedIndexes, ",") {
-		first, last, isRange := strings.Cut(part, "-")
-		a, errA := strconv.Atoi(first)
-		if !isRange {
-			last = first
-		}
-		b, errB := strconv.Atoi(last)
-		if errA == nil && errB == nil && b >= a {
-			n += b - a + 1
-		}
-	}
-	return n
-}
-
-// endedWithMaster reports whether a JuliaParBatch's worker Job was ended
-// because its master had: a worker exited with scripts.ExitMasterEnded and
-// the Job's only FailJob rule matched (render's sessionWorkers). Its failed
-// pods are then no failures of the job.
-func endedWithMaster(j *batchv1.Job) bool {
-	for _, c := range j.Status.Conditions {
-		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue && c.Reason == batchv1.JobReasonPodFailurePolicy {
-			return true
-		}
-	}
-	return false
 }
 
 // podReason explains in a line why a pod is not (or no longer) running

@@ -4,21 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/juliarun/sdk/internal/input"
 	"github.com/juliarun/sdk/internal/labels"
-	"github.com/juliarun/sdk/internal/names"
-	"github.com/juliarun/sdk/internal/render"
-	"github.com/juliarun/sdk/jobs"
 )
 
 // Condition is what Wait waits for, judged on each new Status.
@@ -49,21 +45,35 @@ func (p Phase) Terminal() bool { return p == PhaseSucceeded || p == PhaseFailed 
 // updates the worker counts of the last status, with no request; every
 // other change, and a count that meets cond, is judged on a fresh Status.
 func (k *kubeClient) Wait(ctx context.Context, name string, cond Condition) (*Status, error) {
-	if err := input.CheckName(name); err != nil {
+	s, root, err := k.spec(ctx, name)
+	if err != nil {
 		return nil, fmt.Errorf("wait: %w", err)
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	seen := newChanges(names.Workers(name))
-	if err := k.watchJob(ctx, name, seen); err != nil {
+	master, workers := k.layout.Workloads(s, k.ns)
+	seen := newChanges(workers)
+	if err := k.watchJob(ctx, name, seen, master, workers); err != nil {
 		return nil, fmt.Errorf("wait %s: %w", name, err)
 	}
 	met := func(st *Status) bool { return cond == nil || cond(st) || st.Phase.Terminal() }
 	var last *Status
 	read := true
+	first := true
 	for {
 		if read {
-			st, err := k.Status(ctx, name)
+			var st *Status
+			var err error
+			if first {
+				// The record was just read: observe the rest.
+				var obs *observation
+				if obs, err = k.observeJob(ctx, s, root); err == nil {
+					st = decide(k.layout, obs)
+				}
+				first = false
+			} else {
+				st, err = k.Status(ctx, name)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return last, fmt.Errorf("wait %s: %w", name, ctx.Err())
@@ -81,18 +91,15 @@ func (k *kubeClient) Wait(ctx context.Context, name string, cond Condition) (*St
 			return last, fmt.Errorf("wait %s: %w", name, ctx.Err())
 		case <-seen.signal:
 		}
-		full, workers := seen.take()
+		full, changed := seen.take()
 		// Where a master decides the phase, the worker workload only moves
 		// the counts: update them in place, and read everything only when
 		// they meet the condition.
-		hasMaster := render.MasterOf(jobs.Spec{Type: last.Type, Name: name}, k.ns) != nil
-		read = full || !hasMaster || workers == nil
+		read = full || master == nil || changed == nil
 		if !read {
 			next := *last
-			next.Requested, next.Running = workerCounts(workers)
-			if j, ok := workers.(*batchv1.Job); ok {
-				next.FailedWorkers = int(j.Status.Failed)
-			}
+			c := k.layout.Counts(changed)
+			next.Requested, next.Running, next.FailedWorkers = c.Requested, c.Running, c.Failed
 			last = &next
 			read = met(last)
 		}
@@ -102,30 +109,26 @@ func (k *kubeClient) Wait(ctx context.Context, name string, cond Condition) (*St
 // changes collects what the watches of a Wait saw since the Wait last
 // looked: the latest worker workload, and whether anything else changed.
 type changes struct {
-	workersName string
-	signal      chan struct{} // holds one token while changes are pending
+	workers client.Object // the worker workload's kind and name; nil for none
+	signal  chan struct{} // holds one token while changes are pending
 
-	mu      sync.Mutex
-	full    bool
-	workers client.Object
+	mu     sync.Mutex
+	full   bool
+	latest client.Object
 }
 
-func newChanges(workersName string) *changes {
-	return &changes{workersName: workersName, signal: make(chan struct{}, 1)}
+func newChanges(workers client.Object) *changes {
+	return &changes{workers: workers, signal: make(chan struct{}, 1)}
 }
 
 // note records an event's object (nil: something the Wait must read in
 // full, such as a watch that was down).
 func (c *changes) note(obj runtime.Object) {
 	c.mu.Lock()
-	switch o := obj.(type) {
-	case *appsv1.StatefulSet, *appsv1.Deployment, *batchv1.Job:
-		if o.(client.Object).GetName() == c.workersName {
-			c.workers = o.(client.Object)
-		} else {
-			c.full = true
-		}
-	default:
+	if o, ok := obj.(client.Object); ok && c.workers != nil &&
+		reflect.TypeOf(o) == reflect.TypeOf(c.workers) && o.GetName() == c.workers.GetName() {
+		c.latest = o
+	} else {
 		c.full = true
 	}
 	c.mu.Unlock()
@@ -139,29 +142,38 @@ func (c *changes) note(obj runtime.Object) {
 func (c *changes) take() (full bool, workers client.Object) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	full, workers = c.full, c.workers
-	c.full, c.workers = false, nil
+	full, workers = c.full, c.latest
+	c.full, c.latest = false, nil
 	return full, workers
 }
 
-// watchJob starts watches on the job's workloads (Jobs, StatefulSets,
-// Deployments: their status carries the worker counts) and on its master's
-// pods (whose conditions explain a Pending phase), all at once, which signal
-// changes, coalesced, until ctx ends. Worker pods are not watched: at
-// hundreds of workers they would cost more than everything else together.
-// A watch the server closes is opened again.
-func (k *kubeClient) watchJob(ctx context.Context, name string, seen *changes) error {
-	job := metav1.ListOptions{LabelSelector: labels.Job + "=" + name}
-	master := metav1.ListOptions{LabelSelector: labels.Job + "=" + name + "," + labels.Role + "=" + labels.RoleMaster}
+// watchJob starts watches on the job's workloads (of the kinds its
+// Layout gives: their status carries the worker counts) and on its
+// master's pods (whose conditions explain a Pending phase), all at once,
+// which signal changes, coalesced, until ctx ends. Worker pods are not
+// watched: at hundreds of workers they would cost more than everything
+// else together. A watch the server closes is opened again.
+func (k *kubeClient) watchJob(ctx context.Context, name string, seen *changes, workloads ...client.Object) error {
+	job := client.MatchingLabels{labels.Job: name}
 	starters := []func(context.Context) (watch.Interface, error){
-		func(ctx context.Context) (watch.Interface, error) { return k.cs.CoreV1().Pods(k.ns).Watch(ctx, master) },
-		func(ctx context.Context) (watch.Interface, error) { return k.cs.BatchV1().Jobs(k.ns).Watch(ctx, job) },
 		func(ctx context.Context) (watch.Interface, error) {
-			return k.cs.AppsV1().StatefulSets(k.ns).Watch(ctx, job)
+			return k.c.Watch(ctx, &corev1.PodList{}, client.InNamespace(k.ns),
+				client.MatchingLabels(labels.Selector(name, labels.RoleMaster)))
 		},
-		func(ctx context.Context) (watch.Interface, error) {
-			return k.cs.AppsV1().Deployments(k.ns).Watch(ctx, job)
-		},
+	}
+	kinds := map[reflect.Type]bool{}
+	for _, w := range workloads {
+		if w == nil || kinds[reflect.TypeOf(w)] {
+			continue
+		}
+		kinds[reflect.TypeOf(w)] = true
+		list, err := k.listOf(w)
+		if err != nil {
+			return err
+		}
+		starters = append(starters, func(ctx context.Context) (watch.Interface, error) {
+			return k.c.Watch(ctx, list.DeepCopyObject().(client.ObjectList), client.InNamespace(k.ns), job)
+		})
 	}
 	errs := make([]error, len(starters))
 	var wg sync.WaitGroup
@@ -203,4 +215,22 @@ func (k *kubeClient) watchJob(ctx context.Context, name string, seen *changes) e
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// listOf returns an empty list of o's kind: typed where the client's scheme
+// knows the kind, else unstructured (a custom backend's resource).
+func (k *kubeClient) listOf(o client.Object) (client.ObjectList, error) {
+	gvk, err := k.c.GroupVersionKindFor(o)
+	if err != nil {
+		return nil, err
+	}
+	listGVK := gvk.GroupVersion().WithKind(gvk.Kind + "List")
+	if obj, err := k.c.Scheme().New(listGVK); err == nil {
+		if list, ok := obj.(client.ObjectList); ok {
+			return list, nil
+		}
+	}
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(listGVK)
+	return list, nil
 }

@@ -20,14 +20,14 @@ func TestChangesClassifyEvents(t *testing.T) {
 		wantWorkers bool
 	}{
 		{"the worker StatefulSet", []runtime.Object{workers}, false, true},
-		{"the worker Job", []runtime.Object{&batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "pi-workers"}}}, false, true},
+		{"another kind of the workers' name", []runtime.Object{&batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "pi-workers"}}}, true, false},
 		{"the master Job", []runtime.Object{&batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: "pi"}}}, true, false},
 		{"a master pod", []runtime.Object{&corev1.Pod{}}, true, false},
 		{"a watch that was down", []runtime.Object{nil}, true, false},
 		{"both", []runtime.Object{workers, &corev1.Pod{}}, true, true},
 	}
 	for _, tt := range tests {
-		c := newChanges("pi-workers")
+		c := newChanges(workers)
 		for _, ev := range tt.events {
 			c.note(ev)
 		}

@@ -51,9 +51,9 @@ func TestRecordReadsLikeTheJobModel(t *testing.T) {
 	}
 	want := map[string]any{
 		"version": 1.0, "type": "Notebook", "name": "explore", "run_volume": "work", "pkg_bundle": "stats",
-		"ports":  map[string]any{"nb": map[string]any{"container": 8888.0, "service": 8888.0}},
-		"image":  jobs.DefaultNotebookImage, "shell": "notebook.sh", "envvars": map[string]any{"A": "1"},
-		"cpu":    "100m", "memory": "512Mi", "nworkers": 2.0, "restart": "Always",
+		"ports": map[string]any{"nb": map[string]any{"container": 8888.0, "service": 8888.0}},
+		"image": jobs.DefaultNotebookImage, "shell": "notebook.sh", "envvars": map[string]any{"A": "1"},
+		"cpu": "100m", "memory": "512Mi", "nworkers": 2.0, "restart": "Always",
 		"worker_cpu": "100m", "worker_memory": "512Mi", "worker_shell": "master.sh", "worker_start_script": "worker.sh",
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

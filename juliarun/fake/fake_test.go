@@ -1,4 +1,4 @@
-package juliaruntest_test
+package fake_test
 
 import (
 	"context"
@@ -12,12 +12,12 @@ import (
 
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
-	"github.com/juliarun/sdk/juliarun/juliaruntest"
+	"github.com/juliarun/sdk/juliarun/fake"
 )
 
 func TestFakeClient(t *testing.T) {
 	ctx := context.Background()
-	f := juliaruntest.NewFakeClient("science")
+	f := fake.NewClient("science")
 	if err := f.Start(ctx, jobs.NewParBatch("pi", "pi.jl", "work", jobs.WithNWorkers(4))); err != nil {
 		t.Fatal(err)
 	}
@@ -37,13 +37,22 @@ func TestFakeClient(t *testing.T) {
 		{"delete a missing job", f.Delete(ctx, "nosuch"), juliarun.ErrNotFound},
 		{"a name that is a selector", f.Delete(ctx, "pi,juliarun.io/role=worker"), jobs.ErrInvalid},
 		{"typed nil job", f.Start(ctx, (*jobs.Batch)(nil)), jobs.ErrInvalid},
+		{"dry run of a taken name", f.Start(ctx, jobs.NewBatch("pi", "x.jl", "work"), juliarun.WithDryRun(true)), juliarun.ErrAlreadyExists},
+		{"update of the master", f.Update(ctx, jobs.NewParBatch("pi", "other.jl", "work", jobs.WithNWorkers(4))), jobs.ErrInvalid},
+		{"an update that changes nothing", f.Update(ctx, jobs.NewBatch("report", "r.jl", "work")), nil},
 	}
 	for _, tt := range errTests {
-		if !errors.Is(tt.err, tt.want) {
+		if (tt.want == nil && tt.err != nil) || !errors.Is(tt.err, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.name, tt.err, tt.want)
 		}
 	}
 
+	if st, err := f.Status(ctx, "pi"); err != nil || st.Phase != juliarun.PhasePending {
+		t.Errorf("a new job: %+v, %v; want Pending, as the real client says until the master runs", st, err)
+	}
+	if err := f.SetPhase("pi", juliarun.PhaseRunning, ""); err != nil {
+		t.Fatal(err)
+	}
 	if err := f.Scale(ctx, "pi", 8); err != nil {
 		t.Fatal(err)
 	}
@@ -60,6 +69,12 @@ func TestFakeClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := <-done
+	if err := f.Start(ctx, jobs.NewBatch("dry", "x.jl", "work"), juliarun.WithDryRun(true)); err != nil {
+		t.Errorf("dry run: %v", err)
+	}
+	if _, err := f.Status(ctx, "dry"); !errors.Is(err, juliarun.ErrNotFound) {
+		t.Errorf("a dry run recorded the job: %v", err)
+	}
 	want := &juliarun.Status{Name: "pi", Type: jobs.TypeParBatch, Phase: juliarun.PhaseRunning, Requested: 8, Running: 6}
 	if diff := cmp.Diff(want, st, cmpopts.IgnoreFields(juliarun.Status{}, "Created")); diff != "" {
 		t.Errorf("status after Wait (-want +got):\n%s", diff)
