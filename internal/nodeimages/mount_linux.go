@@ -93,6 +93,14 @@ func (c *chroot) prepare(aptLists, aptCache string) error {
 			return err
 		}
 	}
+	// apt resolves the archive's host name with this machine's resolver.
+	resolv, err := os.ReadFile("/etc/resolv.conf")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(c.root, "etc/resolv.conf"), resolv, 0o644); err != nil {
+		return err
+	}
 	return os.WriteFile(filepath.Join(c.root, "usr/sbin/policy-rc.d"), []byte("#!/bin/sh\n# juliarun image build: start no service.\nexit 101\n"), 0o755)
 }
 
@@ -106,9 +114,12 @@ func (c *chroot) run(ctx context.Context, script string, log *os.File) error {
 	return cmd.Run()
 }
 
-// Close removes the policy-rc.d and undoes the mounts, last first.
+// Close removes the policy-rc.d and resolv.conf prepare wrote (the runtime
+// gives each container its own resolv.conf) and undoes the mounts, last
+// first.
 func (c *chroot) Close() error {
 	_ = os.Remove(filepath.Join(c.root, "usr/sbin/policy-rc.d"))
+	_ = os.Remove(filepath.Join(c.root, "etc/resolv.conf"))
 	var errs []error
 	for i := len(c.mounts) - 1; i >= 0; i-- {
 		if err := unmount(c.mounts[i]); err != nil {
