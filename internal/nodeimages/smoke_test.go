@@ -1,0 +1,357 @@
+package nodeimages
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/juliarun/sdk/internal/scripts"
+)
+
+// The smoke tests unpack an image and run its programs in a chroot as the
+// uid and gid the SDK's pods run as (1000:1000), the nearest thing to a
+// container this package can do by itself; the real node runs them for
+// real. They need root and the built images.
+
+const podUID, podGID = 1000, 1000
+
+// rootfs is an unpacked image with /proc and a /dev mounted.
+type rootfs struct {
+	dir string
+	env []string // the image config's
+}
+
+func unpack(t *testing.T, ref string) *rootfs {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("SKIPPING NODE IMAGE SMOKE TEST: needs root (chroot)")
+	}
+	_, imgs := builtImages(t)
+	im, ok := Find(imgs, ref)
+	if !ok {
+		t.Fatalf("no image %s", ref)
+	}
+	tag, err := name.NewTag(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := tarball.ImageFromPath(im.File, &tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	if err := untar(rc, dir); err != nil {
+		t.Fatalf("unpacking %s: %v", ref, err)
+	}
+	c := plainChroot(dir)
+	if err := c.prepare("", ""); err != nil {
+		c.Close()
+		t.Fatal(err)
+	}
+	// Registered after TempDir, so it runs first: nothing is mounted when
+	// the directory is removed.
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return &rootfs{dir: dir, env: cfg.Config.Env}
+}
+
+// untar writes a flattened image into dir, owners and modes included.
+func untar(r io.Reader, dir string) error {
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		p := filepath.Join(dir, filepath.Clean("/"+h.Name))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(f, tr)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return err
+			}
+		case tar.TypeSymlink:
+			if err := os.Symlink(h.Linkname, p); err != nil {
+				return err
+			}
+		case tar.TypeLink:
+			if err := os.Link(filepath.Join(dir, filepath.Clean("/"+h.Linkname)), p); err != nil {
+				return err
+			}
+		default:
+			continue
+		}
+		if err := os.Lchown(p, h.Uid, h.Gid); err != nil {
+			return err
+		}
+		if h.Typeflag != tar.TypeSymlink {
+			if err := os.Chmod(p, os.FileMode(h.Mode&0o777)|modeBits(h.Mode)); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// modeBits turns a tar header's setuid, setgid and sticky bits into Go's.
+func modeBits(m int64) os.FileMode {
+	var fm os.FileMode
+	if m&0o4000 != 0 {
+		fm |= os.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		fm |= os.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		fm |= os.ModeSticky
+	}
+	return fm
+}
+
+// mkdirOwned makes a directory in the root file system owned by the pod's uid.
+func (r *rootfs) mkdirOwned(t *testing.T, p string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(r.dir, p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(filepath.Join(r.dir, p), podUID, podGID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// scripts puts the SDK's scripts where the pods mount them.
+func (r *rootfs) scripts(t *testing.T) {
+	t.Helper()
+	for n, c := range scripts.Files() {
+		p := filepath.Join(r.dir, scripts.Dir, n)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(c), 0o555); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// command prepares argv in the chroot as uid:gid with the image's
+// environment and extra variables, in a network namespace of its own
+// (so that servers it starts cannot reach or clash with the machine's).
+func (r *rootfs) command(ctx context.Context, uid, gid int, extra []string, argv ...string) *exec.Cmd {
+	// The image's sh looks argv[0] up on the image's PATH; exec leaves the
+	// command as the process that gets the signals.
+	cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", `exec "$@"`, "sh"}, argv...)...)
+	cmd.Env = append(append([]string{}, r.env...), extra...)
+	cmd.Dir = "/"
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Chroot:     r.dir,
+		Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid), Groups: []uint32{}},
+		Cloneflags: syscall.CLONE_NEWNET,
+	}
+	return cmd
+}
+
+func (r *rootfs) run(t *testing.T, uid, gid int, extra []string, argv ...string) (string, int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := r.command(ctx, uid, gid, extra, argv...)
+	// runc gives a container's stdio to the container's user
+	// (fixStdioPermissions), so that /dev/stdout can be opened again, which
+	// nginx's log links need; a pipe of the user's own does the same here.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Chown(uid, gid); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = pw, pw
+	var out bytes.Buffer
+	copied := make(chan struct{})
+	go func() { _, _ = io.Copy(&out, pr); close(copied) }()
+	err = cmd.Run()
+	pw.Close()
+	<-copied
+	pr.Close()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("%q: %v", argv, err)
+	}
+	return out.String(), code
+}
+
+func TestSmokeJuliaStandInRunsMasterSh(t *testing.T) {
+	r := unpack(t, JuliaStandIn)
+	r.scripts(t)
+	r.mkdirOwned(t, "/mnt/run")
+	r.mkdirOwned(t, "/home/juliarun")
+	if err := os.WriteFile(filepath.Join(r.dir, "mnt/run/job.jl"), []byte("# standin: write out/hello.txt hi\n# standin: exit 3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"JRUN_DIR=/mnt/run", "HOME=/home/juliarun", "JRUN_SCRIPTS=" + scripts.Dir}
+	out, code := r.run(t, podUID, podGID, env, "/bin/sh", scripts.Dir+"/master.sh", "job.jl")
+	if code != 3 {
+		t.Fatalf("exit code %d, want 3:\n%s", code, out)
+	}
+	fi, err := os.Stat(filepath.Join(r.dir, "mnt/run/out/hello.txt"))
+	if err != nil || fi.Sys().(*syscall.Stat_t).Uid != podUID {
+		t.Errorf("out/hello.txt not written by uid %d: %v", podUID, err)
+	}
+	host, _ := os.Hostname()
+	var rec standInRecord
+	b, err := os.ReadFile(filepath.Join(r.dir, "mnt/run/.standin", host+".json"))
+	if err != nil || json.Unmarshal(b, &rec) != nil {
+		t.Fatalf("no record: %v\n%s", err, out)
+	}
+	if rec.UID != podUID || rec.Cwd != "/mnt/run" || rec.Argv[0] != "julia" {
+		t.Errorf("uid %d cwd %q argv %q", rec.UID, rec.Cwd, rec.Argv)
+	}
+	if v, _ := r.run(t, podUID, podGID, nil, "/bin/sh", "-c", "julia --version"); !strings.Contains(v, "not Julia") {
+		t.Errorf("julia --version: %q", v)
+	}
+}
+
+func TestSmokeNginxConfigs(t *testing.T) {
+	r := unpack(t, Nginx)
+	// The official image's default configuration, as root.
+	if out, code := r.run(t, 0, 0, nil, "nginx", "-t"); code != 0 {
+		t.Errorf("nginx -t as root: exit %d:\n%s", code, out)
+	}
+	// As the pods' uid, the default configuration's temp paths are not
+	// writable, as in the official image (the bug a non-root webserver
+	// configuration must avoid).
+	if out, code := r.run(t, podUID, podGID, nil, "nginx", "-t"); code == 0 {
+		t.Errorf("nginx -t as uid %d with the default configuration passed; the official image's would fail:\n%s", podUID, out)
+	}
+	// The SDK's webserver example runs as the pods' uid.
+	example, err := os.ReadFile("../../examples/webserver/nginx.conf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.mkdirOwned(t, "/mnt/run")
+	if err := os.WriteFile(filepath.Join(r.dir, "mnt/run/nginx.conf"), example, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, code := r.run(t, podUID, podGID, nil, "nginx", "-t", "-c", "/mnt/run/nginx.conf", "-g", "daemon off;"); code != 0 {
+		t.Errorf("nginx -t with examples/webserver/nginx.conf as uid %d: exit %d:\n%s", podUID, code, out)
+	}
+}
+
+func TestSmokeRabbitMQ(t *testing.T) {
+	r := unpack(t, RabbitMQ)
+	// The Erlang VM runs as the pods' uid. (The rabbitmq CLI tools need
+	// Erlang distribution over loopback, which this network namespace does
+	// not have up; the real node runs the broker.)
+	out, code := r.run(t, podUID, podGID, nil, "erl", "-noshell", "-eval", `io:format("otp ~s~n", [erlang:system_info(otp_release)]), halt().`)
+	if code != 0 || !strings.Contains(out, "otp ") {
+		t.Fatalf("erl as uid %d: exit %d:\n%s", podUID, code, out)
+	}
+	// The entrypoint refuses a RABBITMQ_CONFIG_FILE that is not there.
+	out, code = r.run(t, podUID, podGID, []string{"RABBITMQ_CONFIG_FILE=/mnt/run/nope.conf"}, "docker-entrypoint.sh", "true")
+	if code == 0 || !strings.Contains(out, "no such file") {
+		t.Errorf("entrypoint with a missing RABBITMQ_CONFIG_FILE: exit %d:\n%s", code, out)
+	}
+}
+
+// TestSmokeNotebookSh starts the SDK's notebook.sh as the pods' uid: the
+// real Jupyter server must come up, the JuliaRun startup file land in
+// JULIA_DEPOT_PATH, and SIGTERM end it promptly.
+func TestSmokeNotebookSh(t *testing.T) {
+	r := unpack(t, JuliaNotebook)
+	r.scripts(t)
+	r.mkdirOwned(t, "/mnt/run")
+	r.mkdirOwned(t, "/home/juliarun")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	env := []string{"JRUN_DIR=/mnt/run", "HOME=/home/juliarun", "JRUN_SCRIPTS=" + scripts.Dir, "JRUN_NOTEBOOK_PORT=8888"}
+	cmd := r.command(ctx, podUID, podGID, env, "/bin/sh", scripts.Dir+"/notebook.sh")
+	var out syncBuffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(90 * time.Second)
+	for !strings.Contains(out.String(), "is running at") {
+		select {
+		case err := <-done:
+			t.Fatalf("notebook.sh ended (%v):\n%s", err, out.String())
+		case <-deadline:
+			_ = cmd.Process.Kill()
+			t.Fatalf("no running server after 90s:\n%s", out.String())
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	startup, err := os.ReadFile(filepath.Join(r.dir, "opt/julia/config/startup.jl"))
+	if err != nil || !strings.Contains(string(startup), "juliarun.jl") {
+		t.Errorf("startup.jl in JULIA_DEPOT_PATH: %q, %v", startup, err)
+	}
+	start := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-done:
+		if d := time.Since(start); d > 10*time.Second {
+			t.Errorf("took %s to stop after SIGTERM", d)
+		}
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Errorf("still running 20s after SIGTERM:\n%s", out.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
