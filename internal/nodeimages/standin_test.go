@@ -367,3 +367,19 @@ func shippedScripts(t *testing.T) string {
 	}
 	return d
 }
+
+func TestStandInResolveAndEnvExpansion(t *testing.T) {
+	julia := standIn(t)
+	dir := runDir(t)
+	writeFile(t, filepath.Join(dir, "job.jl"), "# standin: resolve localhost out/local.txt\n"+
+		"# standin: write out/unit-$JRUN_UNIT_INDEX.txt index ${JRUN_UNIT_INDEX}\n")
+	if code := exitCode(t, standInCmd(t, julia, dir, []string{"JRUN_UNIT_INDEX=4"}, "job.jl").Run()); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "out/local.txt")); !strings.Contains(string(b), "127.0.0.1\n") {
+		t.Errorf("localhost resolved to %q, want 127.0.0.1 among its addresses", b)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "out/unit-4.txt")); string(b) != "index 4\n" {
+		t.Errorf("out/unit-4.txt = %q", b)
+	}
+}

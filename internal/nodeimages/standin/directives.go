@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,9 +23,16 @@ import (
 //	# standin: listen PORT          listen on 0.0.0.0:PORT (IPv4) and answer each connection with one line
 //	# standin: sleep DURATION       sleep (Go syntax: 500ms, 2s; "forever" until a signal); SIGTERM and SIGINT end it at once
 //	# standin: stdin                read stdin to EOF before the record is written, and record it
+//	# standin: resolve NAME FILE [EVERY]
+//	                                write NAME's IPv4 addresses (sorted, one a line; none if NAME does not resolve) to FILE;
+//	                                with EVERY (a duration), keep doing so in the background until the process ends,
+//	                                as JuliaRun.init_parallel re-resolves the workers' Service name
 //	# standin: exit N               exit with code N now
 //
-// With no exit directive, the exit code is $STANDIN_EXIT, else 0.
+// $VAR and ${VAR} in arguments are replaced by the environment's values, so
+// "# standin: resolve $JRUN_WORKERS out/workers.txt 1s" or "# standin: write
+// out/unit-$JRUN_UNIT_INDEX.txt ok" work. With no exit directive, the exit
+// code is $STANDIN_EXIT, else 0.
 type directive struct {
 	verb string
 	args []string
@@ -45,7 +54,11 @@ func parseDirectives(text string) []directive {
 		if len(f) == 0 {
 			continue
 		}
-		ds = append(ds, directive{verb: f[0], args: f[1:], line: i + 1})
+		args := f[1:]
+		for j := range args {
+			args[j] = os.ExpandEnv(args[j])
+		}
+		ds = append(ds, directive{verb: f[0], args: args, line: i + 1})
 	}
 	return ds
 }
@@ -113,6 +126,26 @@ func runDirectives(ds []directive, rec *record, sigs <-chan os.Signal, stdout, s
 				return exitForSignal(s)
 			case <-timeout:
 			}
+		case "resolve":
+			if len(d.args) != 2 && len(d.args) != 3 {
+				return fail("usage: resolve NAME FILE [EVERY]")
+			}
+			if err := resolveTo(d.args[0], d.args[1]); err != nil {
+				return fail("%v", err)
+			}
+			if len(d.args) == 3 {
+				every, err := time.ParseDuration(d.args[2])
+				if err != nil || every <= 0 {
+					return fail("bad interval %q", d.args[2])
+				}
+				go func(name, file string) {
+					for range time.Tick(every) {
+						if err := resolveTo(name, file); err != nil {
+							fmt.Fprintf(stderr, "juliarun-standin: resolve %s: %v\n", name, err)
+						}
+					}
+				}(d.args[0], d.args[1])
+			}
 		case "stdin":
 			// Read before the record was written (see run).
 		case "exit":
@@ -136,6 +169,29 @@ func runDirectives(ds []directive, rec *record, sigs <-chan os.Signal, stdout, s
 		return 1
 	}
 	return 0
+}
+
+// resolveTo writes name's IPv4 addresses to file, whole or not at all. A
+// name that does not resolve (a headless Service with no ready pod) gives an
+// empty file.
+func resolveTo(name, file string) error {
+	addrs, err := net.LookupHost(name)
+	var dnsErr *net.DNSError
+	if err != nil && !(errors.As(err, &dnsErr) && dnsErr.IsNotFound) {
+		return err
+	}
+	var v4 []string
+	for _, a := range addrs {
+		if ip := net.ParseIP(a); ip != nil && ip.To4() != nil {
+			v4 = append(v4, a)
+		}
+	}
+	sort.Strings(v4)
+	var b strings.Builder
+	for _, a := range v4 {
+		b.WriteString(a + "\n")
+	}
+	return writeFileAtomic(file, []byte(b.String()))
 }
 
 // serveLines answers every connection with one line naming the host.
