@@ -2,13 +2,20 @@ package nodeimages
 
 import (
 	"archive/tar"
+	"os"
 	"runtime"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// openImage returns the flattened file system of the image ref.
+// openImage returns the flattened file system of the image ref, checked
+// for what every image shares, and unpacked (for the chroot subtests) when
+// the test runs as root.
 func openImage(t *testing.T, ref string) *imageFS {
 	t.Helper()
 	_, imgs := builtImages(t)
@@ -16,7 +23,43 @@ func openImage(t *testing.T, ref string) *imageFS {
 	if !ok {
 		t.Fatalf("no image %s among %v", ref, imgs)
 	}
-	return loadImage(t, im)
+	dir := ""
+	if os.Geteuid() == 0 {
+		dir = t.TempDir()
+	}
+	f := loadImage(t, im, dir)
+	checkCommon(t, f)
+	return f
+}
+
+// TestImagesShareTheBase checks that every image's first layer is the same
+// Debian base, so a node stores it once.
+func TestImagesShareTheBase(t *testing.T) {
+	_, imgs := builtImages(t)
+	var first v1.Hash
+	for _, im := range imgs {
+		tag, err := name.NewTag(im.Ref)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := tarball.ImageFromPath(im.File, &tag)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls, err := img.Layers()
+		if err != nil || len(ls) != 2 {
+			t.Fatalf("%s: %d layers, %v; want the base and its own", im.Ref, len(ls), err)
+		}
+		d, err := ls[0].Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == (v1.Hash{}) {
+			first = d
+		} else if d != first {
+			t.Errorf("%s: base layer %s, others %s", im.Ref, d, first)
+		}
+	}
 }
 
 func wantMode(t *testing.T, f *imageFS, p string, uid, gid int, mode int64) {
@@ -47,42 +90,39 @@ func wantUser(t *testing.T, f *imageFS, name string, uid, gid int, home string) 
 	}
 }
 
-// TestImagesCommon checks what every image shares: the tag, os/arch, the
-// Debian base with dash as /bin/sh, and no per-machine files.
-func TestImagesCommon(t *testing.T) {
-	for _, ref := range []string{JuliaStandIn, Nginx, RabbitMQ, JuliaNotebook} {
-		t.Run(ref, func(t *testing.T) {
-			f := openImage(t, ref)
-			if f.cfg.OS != "linux" || f.cfg.Architecture != runtime.GOARCH {
-				t.Errorf("os/arch %s/%s, want linux/%s", f.cfg.OS, f.cfg.Architecture, runtime.GOARCH)
-			}
-			if len(f.cfg.Config.Entrypoint) == 0 || len(f.cfg.Config.Cmd) == 0 {
-				t.Errorf("entrypoint %q cmd %q: want both", f.cfg.Config.Entrypoint, f.cfg.Config.Cmd)
-			}
-			if sh, _ := f.resolve("/bin/sh"); !strings.HasSuffix(sh, "/dash") {
-				t.Errorf("/bin/sh resolves to %s, want dash", sh)
-			}
-			if !strings.Contains(f.content(t, "/etc/os-release"), `VERSION_CODENAME=bookworm`) {
-				t.Error("/etc/os-release: not Debian bookworm")
-			}
-			for _, p := range []string{"/etc/resolv.conf", "/etc/hostname", "/dev/null", "/usr/sbin/policy-rc.d", "/var/lib/apt/lists/.juliarun-updated"} {
-				if f.exists(p) {
-					t.Errorf("%s is in the image; the build's own file must not be", p)
-				}
-			}
-			for p, h := range f.headers {
-				if strings.HasPrefix(p, "var/cache/apt/archives/") && strings.HasSuffix(p, ".deb") {
-					t.Errorf("%s: apt's download left in the image", p)
-				}
-				if strings.HasPrefix(p, "var/lib/apt/lists/") && h.Typeflag == tar.TypeReg && h.Size > 0 {
-					t.Errorf("%s: apt lists left in the image", p)
-				}
-				if h.Uname != "" || h.Gname != "" {
-					t.Errorf("%s: owner names %q:%q from the build machine", p, h.Uname, h.Gname)
-					break
-				}
-			}
-		})
+// checkCommon checks what every image shares: os/arch, an entrypoint and
+// command, the Debian base with dash as /bin/sh, and none of the build's
+// own or per-machine files.
+func checkCommon(t *testing.T, f *imageFS) {
+	t.Helper()
+	if f.cfg.OS != "linux" || f.cfg.Architecture != runtime.GOARCH {
+		t.Errorf("os/arch %s/%s, want linux/%s", f.cfg.OS, f.cfg.Architecture, runtime.GOARCH)
+	}
+	if len(f.cfg.Config.Entrypoint) == 0 || len(f.cfg.Config.Cmd) == 0 {
+		t.Errorf("entrypoint %q cmd %q: want both", f.cfg.Config.Entrypoint, f.cfg.Config.Cmd)
+	}
+	if sh, _ := f.resolve("/bin/sh"); !strings.HasSuffix(sh, "/dash") {
+		t.Errorf("/bin/sh resolves to %s, want dash", sh)
+	}
+	if !strings.Contains(f.content(t, "/etc/os-release"), `VERSION_CODENAME=bookworm`) {
+		t.Error("/etc/os-release: not Debian bookworm")
+	}
+	for _, p := range []string{"/etc/resolv.conf", "/etc/hostname", "/dev/null", "/usr/sbin/policy-rc.d", "/var/lib/apt/lists/.juliarun-updated"} {
+		if f.exists(p) {
+			t.Errorf("%s is in the image; the build's own file must not be", p)
+		}
+	}
+	for p, h := range f.headers {
+		if strings.HasPrefix(p, "var/cache/apt/archives/") && strings.HasSuffix(p, ".deb") {
+			t.Errorf("%s: apt's download left in the image", p)
+		}
+		if strings.HasPrefix(p, "var/lib/apt/lists/") && h.Typeflag == tar.TypeReg && h.Size > 0 {
+			t.Errorf("%s: apt lists left in the image", p)
+		}
+		if h.Uname != "" || h.Gname != "" {
+			t.Errorf("%s: owner names %q:%q from the build machine", p, h.Uname, h.Gname)
+			break
+		}
 	}
 }
 
@@ -102,6 +142,7 @@ func TestJuliaStandInImage(t *testing.T) {
 	if h := f.header(t, "/usr/local/julia/bin/julia"); h.Size < 100<<10 {
 		t.Errorf("julia stand-in is %d bytes: not the compiled program", h.Size)
 	}
+	t.Run("chroot", func(t *testing.T) { smokeJuliaStandIn(t, f) })
 }
 
 func TestNginxImage(t *testing.T) {
@@ -147,6 +188,7 @@ func TestNginxImage(t *testing.T) {
 	if !f.exists("/usr/share/nginx/html/index.html") || !f.exists("/docker-entrypoint.d") {
 		t.Error("/usr/share/nginx/html/index.html or /docker-entrypoint.d missing")
 	}
+	t.Run("chroot", func(t *testing.T) { smokeNginx(t, f) })
 }
 
 func TestRabbitMQImage(t *testing.T) {
@@ -199,6 +241,7 @@ func TestRabbitMQImage(t *testing.T) {
 	if !strings.Contains(defaults, "loopback_users.guest = false") || !strings.Contains(defaults, "log.console = true") {
 		t.Errorf("10-defaults.conf lacks the official defaults:\n%s", defaults)
 	}
+	t.Run("chroot", func(t *testing.T) { smokeRabbitMQ(t, f) })
 }
 
 func TestJuliaNotebookImage(t *testing.T) {
@@ -237,4 +280,5 @@ func TestJuliaNotebookImage(t *testing.T) {
 			t.Errorf("%s missing", p)
 		}
 	}
+	t.Run("chroot", func(t *testing.T) { smokeNotebookSh(t, f) })
 }

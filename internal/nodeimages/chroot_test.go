@@ -1,7 +1,6 @@
 package nodeimages
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,14 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
-
 	"github.com/juliarun/sdk/internal/scripts"
 )
 
-// The smoke tests unpack an image and run its programs in a chroot as the
+// The chroot subtests of the image tests run its programs in a chroot as the
 // uid and gid the SDK's pods run as (1000:1000), the nearest thing to a
 // container this package can do by itself; the real node runs them for
 // real. They need root and the built images.
@@ -35,113 +30,26 @@ type rootfs struct {
 	env []string // the image config's
 }
 
-func unpack(t *testing.T, ref string) *rootfs {
+// chrootOf mounts /proc and a /dev into the unpacked image f until the test
+// ends. It skips the test when not root (nothing was unpacked).
+func chrootOf(t *testing.T, f *imageFS) *rootfs {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("SKIPPING NODE IMAGE SMOKE TEST: needs root (chroot)")
+	if f.dir == "" {
+		t.Skip("SKIPPING NODE IMAGE CHROOT TEST: needs root (chroot)")
 	}
-	_, imgs := builtImages(t)
-	im, ok := Find(imgs, ref)
-	if !ok {
-		t.Fatalf("no image %s", ref)
-	}
-	tag, err := name.NewTag(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := tarball.ImageFromPath(im.File, &tag)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	if err := untar(rc, dir); err != nil {
-		t.Fatalf("unpacking %s: %v", ref, err)
-	}
-	c := plainChroot(dir)
+	c := plainChroot(f.dir)
 	if err := c.prepare("", ""); err != nil {
 		c.Close()
 		t.Fatal(err)
 	}
-	// Registered after TempDir, so it runs first: nothing is mounted when
-	// the directory is removed.
+	// The unpacked directory is the parent test's TempDir, removed after
+	// this cleanup: nothing is mounted then.
 	t.Cleanup(func() {
 		if err := c.Close(); err != nil {
 			t.Error(err)
 		}
 	})
-	return &rootfs{dir: dir, env: cfg.Config.Env}
-}
-
-// untar writes a flattened image into dir, owners and modes included.
-func untar(r io.Reader, dir string) error {
-	tr := tar.NewReader(r)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		p := filepath.Join(dir, filepath.Clean("/"+h.Name))
-		switch h.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(p, 0o755); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
-			if err != nil {
-				return err
-			}
-			_, err = io.Copy(f, tr)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return err
-			}
-		case tar.TypeSymlink:
-			if err := os.Symlink(h.Linkname, p); err != nil {
-				return err
-			}
-		case tar.TypeLink:
-			if err := os.Link(filepath.Join(dir, filepath.Clean("/"+h.Linkname)), p); err != nil {
-				return err
-			}
-		default:
-			continue
-		}
-		if err := os.Lchown(p, h.Uid, h.Gid); err != nil {
-			return err
-		}
-		if h.Typeflag != tar.TypeSymlink {
-			if err := os.Chmod(p, os.FileMode(h.Mode&0o777)|modeBits(h.Mode)); err != nil {
-				return err
-			}
-		}
-	}
-}
-
-// modeBits turns a tar header's setuid, setgid and sticky bits into Go's.
-func modeBits(m int64) os.FileMode {
-	var fm os.FileMode
-	if m&0o4000 != 0 {
-		fm |= os.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		fm |= os.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		fm |= os.ModeSticky
-	}
-	return fm
+	return &rootfs{dir: f.dir, env: f.cfg.Config.Env}
 }
 
 // mkdirOwned makes a directory in the root file system owned by the pod's uid.
@@ -218,8 +126,9 @@ func (r *rootfs) run(t *testing.T, uid, gid int, extra []string, argv ...string)
 	return out.String(), code
 }
 
-func TestSmokeJuliaStandInRunsMasterSh(t *testing.T) {
-	r := unpack(t, JuliaStandIn)
+// smokeJuliaStandIn runs the SDK's master.sh with the stand-in.
+func smokeJuliaStandIn(t *testing.T, f *imageFS) {
+	r := chrootOf(t, f)
 	r.scripts(t)
 	r.mkdirOwned(t, "/mnt/run")
 	r.mkdirOwned(t, "/home/juliarun")
@@ -249,8 +158,9 @@ func TestSmokeJuliaStandInRunsMasterSh(t *testing.T) {
 	}
 }
 
-func TestSmokeNginxConfigs(t *testing.T) {
-	r := unpack(t, Nginx)
+// smokeNginx checks configurations with nginx -t as root and as uid 1000.
+func smokeNginx(t *testing.T, f *imageFS) {
+	r := chrootOf(t, f)
 	// The official image's default configuration, as root.
 	if out, code := r.run(t, 0, 0, nil, "nginx", "-t"); code != 0 {
 		t.Errorf("nginx -t as root: exit %d:\n%s", code, out)
@@ -275,8 +185,9 @@ func TestSmokeNginxConfigs(t *testing.T) {
 	}
 }
 
-func TestSmokeRabbitMQ(t *testing.T) {
-	r := unpack(t, RabbitMQ)
+// smokeRabbitMQ runs Erlang and the entrypoint as uid 1000.
+func smokeRabbitMQ(t *testing.T, f *imageFS) {
+	r := chrootOf(t, f)
 	// The Erlang VM runs as the pods' uid. (The rabbitmq CLI tools need
 	// Erlang distribution over loopback, which this network namespace does
 	// not have up; the real node runs the broker.)
@@ -291,11 +202,11 @@ func TestSmokeRabbitMQ(t *testing.T) {
 	}
 }
 
-// TestSmokeNotebookSh starts the SDK's notebook.sh as the pods' uid: the
-// real Jupyter server must come up, the JuliaRun startup file land in
+// smokeNotebookSh starts the SDK's notebook.sh as the pods' uid: the real
+// Jupyter server must come up, the JuliaRun startup file land in
 // JULIA_DEPOT_PATH, and SIGTERM end it promptly.
-func TestSmokeNotebookSh(t *testing.T) {
-	r := unpack(t, JuliaNotebook)
+func smokeNotebookSh(t *testing.T, f *imageFS) {
+	r := chrootOf(t, f)
 	r.scripts(t)
 	r.mkdirOwned(t, "/mnt/run")
 	r.mkdirOwned(t, "/home/juliarun")
