@@ -120,7 +120,7 @@ func (b *builder) build(ctx context.Context) ([]Image, error) {
 	for _, r := range recipes() {
 		names = append(names, r.Name)
 	}
-	fmt.Fprintf(b.progress, "juliarun: building node images %v into %s (cold build takes about 5 minutes)\n", names, b.dir)
+	fmt.Fprintf(b.progress, "juliarun: building node images %v into %s (cold build takes 2 to 4 minutes on 2 cores)\n", names, b.dir)
 	for _, d := range []string{"out", "layers", "logs", "apt/lists/partial", "apt/cache/archives/partial"} {
 		if err := os.MkdirAll(b.path(d), 0o755); err != nil {
 			return nil, err

@@ -202,9 +202,10 @@ func smokeRabbitMQ(t *testing.T, f *imageFS) {
 	}
 }
 
-// smokeNotebookSh starts the SDK's notebook.sh as the pods' uid: the real
-// Jupyter server must come up, the JuliaRun startup file land in
-// JULIA_DEPOT_PATH, and SIGTERM end it promptly.
+// smokeNotebookSh starts the SDK's notebook.sh as the pods' uid with a
+// password hash: the real Jupyter server must come up with authentication
+// on, the JuliaRun startup file land in JULIA_DEPOT_PATH, and SIGTERM end it
+// promptly.
 func smokeNotebookSh(t *testing.T, f *imageFS) {
 	r := chrootOf(t, f)
 	r.scripts(t)
@@ -212,7 +213,12 @@ func smokeNotebookSh(t *testing.T, f *imageFS) {
 	r.mkdirOwned(t, "/home/juliarun")
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	env := []string{"JRUN_DIR=/mnt/run", "HOME=/home/juliarun", "JRUN_SCRIPTS=" + scripts.Dir, "JRUN_NOTEBOOK_PORT=8888"}
+	hash, code := r.run(t, podUID, podGID, nil, "python3", "-c", `from notebook.auth import passwd; print(passwd("s3cret"))`)
+	if code != 0 || !strings.HasPrefix(hash, "argon2:") {
+		t.Fatalf("hashing a password with the image's Notebook: exit %d: %s", code, hash)
+	}
+	env := []string{"JRUN_DIR=/mnt/run", "HOME=/home/juliarun", "JRUN_SCRIPTS=" + scripts.Dir, "JRUN_NOTEBOOK_PORT=8888",
+		scripts.EnvPasswordHash + "=" + strings.TrimSpace(hash)}
 	cmd := r.command(ctx, podUID, podGID, env, "/bin/sh", scripts.Dir+"/notebook.sh")
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -231,6 +237,11 @@ func smokeNotebookSh(t *testing.T, f *imageFS) {
 			t.Fatalf("no running server after 90s:\n%s", out.String())
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+	// With a password hash, the SDK's jupyter_server_config.py turns
+	// authentication on (Notebook 6 warns when it is off).
+	if strings.Contains(out.String(), "All authentication is disabled") {
+		t.Errorf("the password hash did not reach the notebook server:\n%s", out.String())
 	}
 	startup, err := os.ReadFile(filepath.Join(r.dir, "opt/julia/config/startup.jl"))
 	if err != nil || !strings.Contains(string(startup), "juliarun.jl") {
