@@ -19,6 +19,8 @@
 // the stand-in julia (a static Go program compiled from this package's
 // standin directory), the local Go toolchain.
 //
+// The package is Linux-only (mounts, chroot), like the real node it serves.
+//
 // The stand-in julia is NOT Julia: it records how it was started and acts
 // out a few behaviours tests need (see standin/main.go).
 package nodeimages

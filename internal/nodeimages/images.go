@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -63,7 +64,7 @@ func Key() string {
 }
 
 // hashTree adds every file of fsys, in path order, to h.
-func hashTree(h interface{ Write([]byte) (int, error) }, fsys fs.FS) {
+func hashTree(h io.Writer, fsys fs.FS) {
 	var paths []string
 	_ = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
