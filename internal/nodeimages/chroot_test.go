@@ -156,6 +156,21 @@ func smokeJuliaStandIn(t *testing.T, f *imageFS) {
 	if v, _ := r.run(t, podUID, podGID, nil, "/bin/sh", "-c", "julia --version"); !strings.Contains(v, "not Julia") {
 		t.Errorf("julia --version: %q", v)
 	}
+
+	// A worker started by worker.sh as PID 1 of its own PID namespace, as in
+	// a container: the kernel ignores signals PID 1 does not handle, so the
+	// stand-in must handle SIGTERM itself to stop promptly.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := r.command(ctx, podUID, podGID, append(env, "JRUN_CLUSTER_COOKIE=0123456789abcdef"), "/bin/sh", scripts.Dir+"/worker.sh")
+	cmd.SysProcAttr.Cloneflags |= syscall.CLONE_NEWPID
+	lines := startStandIn(t, cmd)
+	waitLine(t, lines, "julia_worker:9009#0.0.0.0")
+	b, err = os.ReadFile(filepath.Join(r.dir, "mnt/run/.standin", host+".json"))
+	if err != nil || json.Unmarshal(b, &rec) != nil || rec.PID != 1 || rec.Mode != "worker" {
+		t.Errorf("worker record: pid %d mode %q (%v), want PID 1 in worker mode", rec.PID, rec.Mode, err)
+	}
+	stopPromptly(t, cmd)
 }
 
 // smokeNginx checks configurations with nginx -t as root and as uid 1000.

@@ -25,6 +25,7 @@ import (
 // standInRecord is the part of the stand-in's record the tests read.
 type standInRecord struct {
 	StandIn string            `json:"standin"`
+	PID     int               `json:"pid"`
 	Argv    []string          `json:"argv"`
 	Cwd     string            `json:"cwd"`
 	Env     map[string]string `json:"env"`
