@@ -9,6 +9,14 @@ echo "==> control-plane binaries"
 go run ./hack/clusterbin >/dev/null
 export JULIARUN_REQUIRE_CLUSTER=1
 
+echo "==> node images (the real node's local images, built from Debian's archive as root; docs/IMAGES.md)"
+if [ "$(id -u)" = 0 ]; then
+	command -v debootstrap >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends debootstrap >/dev/null; }
+	go run ./hack/nodeimages >/dev/null
+else
+	echo "not root: node images not built (their tests will fail)" >&2
+fi
+
 echo "==> test tools (Debian's Jupyter for the notebook password checks; lezer-julia for the Julia parse check)"
 if ! /usr/bin/python3 -c 'import jupyter_server.auth.security, argon2, traitlets, notebook' 2>/dev/null; then
 	if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
