@@ -137,10 +137,12 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	c = &Cluster{opts: opts.withDefaults(), binDir: binDir, dir: dir}
+	// started, not c: `return nil, err` sets c to nil before this runs.
+	started := c
 	defer func() {
 		if err != nil {
-			c.keepLogs = true
-			_ = c.Stop()
+			started.keepLogs = true
+			_ = started.Stop()
 			c = nil
 		}
 	}()
