@@ -335,6 +335,29 @@ func TestRealNode(t *testing.T) {
 		}
 	})
 
+	t.Run("SecondRealNodeWaitsForTheFirst", func(t *testing.T) {
+		createPod(t, cs, ns, realPod("survivor", `exec sleep 3600`, nil), "running", podRunning)
+		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+		defer cancel()
+		second, err := Start(ctx, Options{RealNodes: 1})
+		if err == nil {
+			_ = second.Stop()
+			t.Fatal("a second real node started while the first runs")
+		}
+		if !strings.Contains(err.Error(), RealNodeLock) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("second Start: %v, want it to have waited for %s until its context ended", err, RealNodeLock)
+		}
+		// The first node was not disturbed: still Ready, its pod still runs.
+		n, err := cs.CoreV1().Nodes().Get(t.Context(), RealNodeName, metav1.GetOptions{})
+		if err != nil || !nodeReady(n) {
+			t.Errorf("first real node after the second Start: %v, Ready=%v", err, err == nil && nodeReady(n))
+		}
+		out, err := kubectl(t, c, "-n", ns, "exec", "survivor", "--", "echo", "alive")
+		if err != nil || out != "alive\n" {
+			t.Errorf("exec in the first node's pod after the second Start: %q, %v", out, err)
+		}
+	})
+
 	t.Run("ExitCodeAndOOMKilled", func(t *testing.T) {
 		got := createPod(t, cs, ns, realPod("exit3", `exit 3`, nil), "done", podDone)
 		if term := terminated(got); got.Status.Phase != corev1.PodFailed || term == nil || term.ExitCode != 3 {
