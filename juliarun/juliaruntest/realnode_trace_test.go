@@ -13,6 +13,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/juliarun/sdk/internal/clusterbin"
 )
@@ -144,7 +147,9 @@ func TestRealNodeStopLeavesNoTrace(t *testing.T) {
 	if err := c.CreateVolume(t.Context(), "default", "vol", "1Gi"); err != nil {
 		t.Fatal(err)
 	}
-	p := realPod("alone", `echo hi > /mnt/v/hi && exec sleep 3600`, nil)
+	p := realPod("alone", `echo hi > /mnt/v/hi; trap 'exit 0' TERM; sleep 3600 & wait`, nil)
+	grace := int64(30)
+	p.Spec.TerminationGracePeriodSeconds = &grace
 	p.Spec.NodeSelector, p.Spec.Tolerations = nil, nil // the only node: no need to ask for it
 	p.Spec.Volumes = []corev1.Volume{{Name: "v", VolumeSource: corev1.VolumeSource{
 		PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: "vol"}}}}
@@ -167,6 +172,38 @@ func TestRealNodeStopLeavesNoTrace(t *testing.T) {
 	}
 	if now := snapshotMachine(t); now.Ruleset == before.Ruleset {
 		t.Error("while the node runs, the nft ruleset is unchanged: the no-trace check would prove nothing")
+	}
+
+	// Deleting the pod, whose shell handles SIGTERM, takes no grace
+	// period and leaves no container, sandbox or mount on the node.
+	residue, err := c.RealNodeResidue(t.Context())
+	if err != nil || len(residue) == 0 {
+		t.Errorf("RealNodeResidue of a running pod: %v, %v; want its containers and mounts", residue, err)
+	}
+	deleted := time.Now()
+	if err := cs.CoreV1().Pods("default").Delete(t.Context(), "alone", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.PollUntilContextTimeout(t.Context(), 100*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
+		_, err := cs.CoreV1().Pods("default").Get(ctx, "alone", metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(deleted); d > 10*time.Second {
+		t.Errorf("deleting a pod that exits on SIGTERM took %s: it waited out its grace period", d)
+	}
+	t.Logf("pod delete → gone in %s", time.Since(deleted).Round(10*time.Millisecond))
+	err = wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		residue, err = c.RealNodeResidue(ctx)
+		return err == nil && len(residue) == 0, nil
+	})
+	if err != nil {
+		t.Errorf("after the pod is gone, the node still has %v", residue)
+	}
+	if data, err := os.ReadFile(filepath.Join(c.VolumePath("default", "vol"), "hi")); err != nil || string(data) != "hi\n" {
+		t.Errorf("the volume after the pod is gone: %q, %v; want what the pod wrote", data, err)
 	}
 
 	start := time.Now()
