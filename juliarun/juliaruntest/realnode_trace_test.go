@@ -247,3 +247,56 @@ func TestRealNodeFailedStartLeavesNoTrace(t *testing.T) {
 		t.Errorf("after a failed Start the machine differs (-before +after):\n%s", diff)
 	}
 }
+
+// crashHelperEnv makes TestRealNodeCleansUpAfterACrash, run as a child
+// process, start a real node with a running pod and exit without Stop, as a
+// test binary killed by go test's timeout does.
+const crashHelperEnv = "JULIARUNTEST_REAL_NODE_CRASH_HELPER"
+
+// TestRealNodeCleansUpAfterACrash lets a process die with a real node
+// running (its pods' shims and containers outlive it, with their mounts,
+// links and nft rules), then checks that the next Start cleans up what it
+// left, runs, and that its Stop leaves the machine as it was before the
+// crash.
+func TestRealNodeCleansUpAfterACrash(t *testing.T) {
+	SkipIfNoRealNode(t)
+	if os.Getenv(crashHelperEnv) != "" {
+		image := writeTestImage(t, t.TempDir())
+		c, err := Start(t.Context(), Options{RealNodes: 1, RealNodeImages: []string{image}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := realPod("orphan", `exec sleep 3600`, nil)
+		p.Spec.NodeSelector, p.Spec.Tolerations = nil, nil
+		createPod(t, clientset(t, c), "default", p, "running", podRunning)
+		// What a crash leaves of the real node is the point; envtest's
+		// etcd and API server would outlive this process too (they are
+		// not tied to it), so they go.
+		_ = c.env.Stop()
+		_ = os.RemoveAll(c.dir)
+		os.Exit(0) // no Stop: the node's components die with the process, its containers do not
+	}
+	before := snapshotMachine(t)
+	child := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestRealNodeCleansUpAfterACrash$", "-test.v")
+	child.Env = append(os.Environ(), crashHelperEnv+"=1")
+	if out, err := child.CombinedOutput(); err != nil {
+		t.Fatalf("the crashing child: %v\n%s", err, out)
+	}
+	left := strings.Join(nodeTraces(t), "\n")
+	if !strings.Contains(left, "process") || !strings.Contains(left, "mount") {
+		t.Fatalf("the crashed node left no processes or mounts, so this test proves nothing:\n%s", left)
+	}
+	c, err := Start(t.Context(), Options{RealNodes: 1})
+	if err != nil {
+		t.Fatalf("Start after a crash: %v", err)
+	}
+	if err := c.Stop(); err != nil {
+		t.Fatalf("Stop: %v", err)
+	}
+	if traces := nodeTraces(t); len(traces) > 0 {
+		t.Errorf("after Start and Stop following a crash:\n%s", strings.Join(traces, "\n"))
+	}
+	if diff := cmp.Diff(before, snapshotMachine(t)); diff != "" {
+		t.Errorf("after Start and Stop following a crash the machine differs from before it (-before +after):\n%s", diff)
+	}
+}
