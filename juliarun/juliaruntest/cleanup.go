@@ -25,14 +25,19 @@ func cleanNode(ctx context.Context, binDir, root string) error {
 	if err := killNodeProcesses(ctx, binDir, root); err != nil {
 		errs = append(errs, err)
 	}
-	if err := unmountUnder(root); err != nil {
-		errs = append(errs, err)
+	unmountErr := unmountUnder(root)
+	if unmountErr != nil {
+		errs = append(errs, unmountErr)
 	}
 	if err := removeKubepodsCgroups(ctx); err != nil {
 		errs = append(errs, err)
 	}
-	if err := os.RemoveAll(root); err != nil {
-		errs = append(errs, err)
+	// Never remove through a mount that is still there: a subPath volume
+	// is a bind mount of a directory from anywhere on the machine.
+	if unmountErr == nil {
+		if err := os.RemoveAll(root); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	if err := removeStrays(root); err != nil {
 		errs = append(errs, err)
