@@ -131,6 +131,14 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 			return nil, fmt.Errorf("juliaruntest: %w", err)
 		}
 	}
+	for _, img := range opts.RealNodeImages {
+		if opts.RealNodes == 0 {
+			return nil, errors.New("juliaruntest: Options.RealNodeImages needs a real node (Options.RealNodes)")
+		}
+		if _, err := os.Stat(img); err != nil {
+			return nil, fmt.Errorf("juliaruntest: Options.RealNodeImages: %w", err)
+		}
+	}
 	binDir, _ := clusterbin.Dir()
 	dir, err := os.MkdirTemp("", "juliaruntest-")
 	if err != nil {
