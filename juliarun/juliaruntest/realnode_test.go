@@ -393,3 +393,32 @@ func addressesIn(out, cidr string) []string {
 	sort.Strings(ips)
 	return ips
 }
+
+// TestRealNodeOptionsRefused: options a real node cannot honour fail
+// before anything starts.
+func TestRealNodeOptionsRefused(t *testing.T) {
+	SkipIfUnavailable(t)
+	for name, opts := range map[string]Options{
+		"two real nodes":           {RealNodes: 2},
+		"negative":                 {RealNodes: -1},
+		"images without real node": {Nodes: 1, RealNodeImages: []string{"/dev/null"}},
+		"missing image":            {RealNodes: 1, RealNodeImages: []string{"/nonexistent/image.tar"}},
+	} {
+		if name == "missing image" && RealNodeAvailable() != nil {
+			continue // refused for the missing root or binaries instead
+		}
+		start := time.Now()
+		c, err := Start(t.Context(), opts)
+		if err == nil {
+			_ = c.Stop()
+			t.Errorf("%s: Start succeeded", name)
+			continue
+		}
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("%s: refused after %s: something was started first", name, d)
+		}
+		if !strings.Contains(err.Error(), "RealNode") {
+			t.Errorf("%s: error %q does not name the option", name, err)
+		}
+	}
+}
