@@ -51,7 +51,16 @@ func snapshotMachine(t *testing.T) machineSnapshot {
 		t.Fatal(err)
 	}
 	s.Ruleset = string(rules)
-	for _, k := range touchedSysctls() {
+	// Those the node restores, and those it must not touch at all
+	// (kube-proxy's conntrack settings are 0 for that; route_localnet is
+	// what kube-proxy's iptables mode would set; bridge-nf-call-iptables
+	// is what ClusterIP replies on the pod bridge rely on).
+	untouched := []string{
+		"net/netfilter/nf_conntrack_max", "net/netfilter/nf_conntrack_tcp_timeout_established",
+		"net/netfilter/nf_conntrack_tcp_timeout_close_wait", "net/netfilter/nf_conntrack_tcp_be_liberal",
+		"net/ipv4/conf/all/route_localnet", "net/bridge/bridge-nf-call-iptables", "net/ipv4/conf/all/forwarding",
+	}
+	for _, k := range append(touchedSysctls(), untouched...) {
 		if data, err := os.ReadFile(filepath.Join("/proc/sys", k)); err == nil {
 			s.Sysctls[k] = strings.TrimSpace(string(data))
 		}
