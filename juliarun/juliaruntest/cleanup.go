@@ -5,10 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"syscall"
@@ -29,7 +27,7 @@ func cleanNode(ctx context.Context, binDir, root string) error {
 	if unmountErr != nil {
 		errs = append(errs, unmountErr)
 	}
-	if err := removeKubepodsCgroups(ctx); err != nil {
+	if err := removeNodeCgroups(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	// Never remove through a mount that is still there: a subPath volume
@@ -55,7 +53,7 @@ func cleanNode(ctx context.Context, binDir, root string) error {
 // nodeProcesses returns the live processes of a real node: the binaries
 // of binDir (containerd's shims among them, which containerd starts
 // detached), anything naming root on its command line, and every process
-// in a kubepods cgroup (the containers). Zombies are left out: they are
+// in the real node's cgroups (the containers). Zombies are left out: they are
 // gone but for their parent's wait.
 func nodeProcesses(binDir, root string) []int {
 	self := os.Getpid()
@@ -73,8 +71,7 @@ func nodeProcesses(binDir, root string) []int {
 		exe, _ := os.Readlink(filepath.Join(dir, "exe"))
 		cmdline, _ := os.ReadFile(filepath.Join(dir, "cmdline"))
 		cgroup, _ := os.ReadFile(filepath.Join(dir, "cgroup"))
-		if strings.HasPrefix(exe, binDir+"/") || strings.Contains(string(cmdline), root) ||
-			strings.Contains(string(cgroup), ":/kubepods") {
+		if strings.HasPrefix(exe, binDir+"/") || strings.Contains(string(cmdline), root) || inNodeCgroup(string(cgroup)) {
 			pids = append(pids, pid)
 		}
 	}
@@ -177,44 +174,4 @@ func unmountUnder(root string) error {
 	}
 	mounts, _ := mountsUnder(root)
 	return fmt.Errorf("mounts under %s remain: %v", root, mounts)
-}
-
-// removeKubepodsCgroups removes the kubelet's kubepods cgroup trees in
-// every cgroup v1 hierarchy (and the v2 one, where mounted), deepest
-// first. A cgroup whose last process has just died may be busy briefly.
-func removeKubepodsCgroups(ctx context.Context) error {
-	tops, _ := filepath.Glob("/sys/fs/cgroup/*/kubepods")
-	if fi, err := os.Stat("/sys/fs/cgroup/kubepods"); err == nil && fi.IsDir() {
-		tops = append(tops, "/sys/fs/cgroup/kubepods")
-	}
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		var left []string
-		for _, top := range tops {
-			var dirs []string
-			_ = filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
-				if err == nil && d.IsDir() {
-					dirs = append(dirs, p)
-				}
-				return nil
-			})
-			sort.Slice(dirs, func(i, j int) bool { return len(dirs[i]) > len(dirs[j]) })
-			for _, d := range dirs {
-				if err := syscall.Rmdir(d); err != nil && !errors.Is(err, syscall.ENOENT) {
-					left = append(left, d)
-				}
-			}
-		}
-		if len(left) == 0 {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("cgroups %v of the real node cannot be removed", left)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

@@ -35,6 +35,7 @@ const kubeletConfig = `apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
 cgroupDriver: cgroupfs
+cgroupRoot: /%[9]s
 failSwapOn: false
 containerRuntimeEndpoint: unix://%[1]s
 imageServiceEndpoint: unix://%[1]s
@@ -86,6 +87,9 @@ func (n *realNode) startKubelet(ctx context.Context, kubeconfig, clientCA string
 	if err := os.WriteFile(resolv, []byte("nameserver "+RealNodeIP+"\n"), 0o644); err != nil {
 		return err
 	}
+	if err := makeCgroupRoot(); err != nil {
+		return err
+	}
 	healthz, err := freePort()
 	if err != nil {
 		return err
@@ -96,7 +100,7 @@ func (n *realNode) startKubelet(ctx context.Context, kubeconfig, clientCA string
 		taints = fmt.Sprintf("[{key: %q, value: %q, effect: %s}]", t.Key, t.Value, t.Effect)
 	}
 	cfg := fmt.Sprintf(kubeletConfig, n.containerdSocket(), RealNodeIP, strconv.Itoa(healthz), clientCA,
-		resolv, filepath.Join(dir, "pod-logs"), filepath.Join(dir, "volume-plugins"), taints)
+		resolv, filepath.Join(dir, "pod-logs"), filepath.Join(dir, "volume-plugins"), taints, realNodeCgroup)
 	cfgPath := filepath.Join(n.dir, "etc", "kubelet.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		return err

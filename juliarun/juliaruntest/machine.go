@@ -159,3 +159,23 @@ func removeStrays(root string) error {
 	}
 	return errors.Join(errs...)
 }
+
+// foreignNode returns a description of a Kubernetes node agent on this
+// machine that is not the real node's own (a kubelet, kube-proxy or k3s
+// from elsewhere), or "". A real node would fight it over port 10250 and
+// kube-proxy's nft tables, and its cleanup would remove that node's
+// tables: Start refuses instead.
+func foreignNode(binDir string) string {
+	procs, _ := filepath.Glob("/proc/[0-9]*/exe")
+	for _, p := range procs {
+		exe, err := os.Readlink(p)
+		if err != nil || strings.HasPrefix(exe, binDir+"/") {
+			continue
+		}
+		switch filepath.Base(strings.TrimSuffix(exe, " (deleted)")) {
+		case "kubelet", "kube-proxy", "k3s", "k0s":
+			return fmt.Sprintf("%s (pid %s)", exe, filepath.Base(filepath.Dir(p)))
+		}
+	}
+	return ""
+}

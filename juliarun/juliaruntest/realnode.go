@@ -121,6 +121,10 @@ func (c *Cluster) startRealNode(ctx context.Context) error {
 		return err
 	}
 	n.lock = lock
+	if other := foreignNode(n.binDir); other != "" {
+		lock.Close()
+		return fmt.Errorf("juliaruntest: this machine runs a Kubernetes node already (%s): a real node would conflict with it", other)
+	}
 	c.real = n
 	// Whatever a real node that died without Stop left behind goes first.
 	if err := cleanNode(ctx, n.binDir, n.dir); err != nil {

@@ -79,8 +79,8 @@ func snapshotMachine(t *testing.T) machineSnapshot {
 
 // nodeTraces returns what of a real node is on the machine now, by
 // looking at the machine itself: processes naming its directories or its
-// binaries, or in a kubepods cgroup; mounts under RealNodeRoot; kubepods
-// cgroups; RealNodeRoot itself; and links named like its bridges or veths
+// binaries, or in a pod's cgroup; mounts under RealNodeRoot; pod
+// cgroups (the node's, or any kubepods); RealNodeRoot itself; and links named like its bridges or veths
 // on them.
 func nodeTraces(t *testing.T) []string {
 	t.Helper()
@@ -102,7 +102,7 @@ func nodeTraces(t *testing.T) []string {
 		cmdline, _ := os.ReadFile(p + "/cmdline")
 		cgroup, _ := os.ReadFile(p + "/cgroup")
 		cmd := strings.ReplaceAll(string(cmdline), "\x00", " ")
-		if strings.Contains(cmd, RealNodeRoot) || strings.Contains(cmd, nodeBin) || strings.Contains(string(cgroup), "kubepods") {
+		if strings.Contains(cmd, RealNodeRoot) || strings.Contains(cmd, nodeBin) || strings.Contains(string(cgroup), "kubepods") || strings.Contains(string(cgroup), "/"+realNodeCgroup) {
 			traces = append(traces, "process "+p+": "+cmd)
 		}
 	}
@@ -116,7 +116,8 @@ func nodeTraces(t *testing.T) []string {
 		}
 	}
 	cgroups, _ := filepath.Glob("/sys/fs/cgroup/*/kubepods")
-	for _, c := range cgroups {
+	ours, _ := filepath.Glob("/sys/fs/cgroup/*/" + realNodeCgroup)
+	for _, c := range append(cgroups, ours...) {
 		traces = append(traces, "cgroup "+c)
 	}
 	if _, err := os.Lstat(RealNodeRoot); err == nil {
@@ -178,6 +179,11 @@ func TestRealNodeStopLeavesNoTrace(t *testing.T) {
 		if !found {
 			t.Errorf("while the node runs, no %s of it is found: the no-trace check would prove nothing\n%s", want, strings.Join(during, "\n"))
 		}
+	}
+	// Pods' cgroups are under the node's own root, never beside another
+	// runtime's.
+	if pods, _ := filepath.Glob("/sys/fs/cgroup/memory/" + realNodeCgroup + "/kubepods/*/pod*"); len(pods) == 0 {
+		t.Errorf("no pod cgroup under /sys/fs/cgroup/memory/%s/kubepods while a pod runs", realNodeCgroup)
 	}
 	if now := snapshotMachine(t); now.Ruleset == before.Ruleset {
 		t.Error("while the node runs, the nft ruleset is unchanged: the no-trace check would prove nothing")
