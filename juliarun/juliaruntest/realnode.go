@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -69,6 +70,15 @@ type realNode struct {
 	procs   []*component // in start order
 	logsDir string       // the components' logs, in the cluster's directory
 	tainted bool
+}
+
+// EnsureRealNodeBinaries builds the real node's binaries (kubelet,
+// kube-proxy, containerd with its shim and ctr, the CNI plugins, CoreDNS,
+// pause) when they are not in the cache yet, about 8 minutes on 2 cores
+// after the control plane (EnsureBinaries); progress goes to progress. It
+// returns their directory. runc comes from Debian (apt-get install runc).
+func EnsureRealNodeBinaries(ctx context.Context, progress io.Writer) (string, error) {
+	return clusterbin.EnsureNode(ctx, progress)
 }
 
 // RealNodeAvailable returns nil when this process can start a real node:
