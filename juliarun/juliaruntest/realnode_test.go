@@ -175,6 +175,17 @@ func kubectl(t *testing.T, c *Cluster, args ...string) (string, error) {
 func TestRealNode(t *testing.T) {
 	SkipIfNoRealNode(t)
 	image := writeTestImage(t, t.TempDir())
+	// Registered before StartForTest's Stop, so it runs after it: whatever
+	// the subtests made (pods, Services, a hostPort, an OOM kill) is gone.
+	before := snapshotMachine(t)
+	t.Cleanup(func() {
+		if traces := nodeTraces(t); len(traces) > 0 {
+			t.Errorf("after Stop the real node left:\n%s", strings.Join(traces, "\n"))
+		}
+		if diff := cmp.Diff(before, snapshotMachine(t)); diff != "" {
+			t.Errorf("after Stop the machine differs from before Start (-before +after):\n%s", diff)
+		}
+	})
 	start := time.Now()
 	c := StartForTest(t, Options{Nodes: 1, RealNodes: 1, RealNodeImages: []string{image}})
 	t.Logf("cluster with a real node Ready in %s", time.Since(start).Round(10*time.Millisecond))
@@ -317,6 +328,17 @@ func TestRealNode(t *testing.T) {
 			t.Errorf("GET through the ClusterIP Service reached %v, want web-0 and web-1 (last error: %v)", seen, lastErr)
 		}
 
+		// Hairpin: a backend reaches itself through its own Service.
+		err = wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+			out, err := kubectl(t, c, "-n", ns, "exec", "web-0", "--", "sh", "-c",
+				`printf 'GET / HTTP/1.0\r\n\r\n' | nc -w 2 `+svc.Spec.ClusterIP+` 80`)
+			lastErr = err
+			return err == nil && strings.HasSuffix(strings.TrimSpace(out), "web-0"), nil
+		})
+		if err != nil {
+			t.Errorf("web-0 never reached itself through its Service (hairpin): %v", lastErr)
+		}
+
 		// Headless: CoreDNS answers with exactly the ready pods' addresses.
 		var want []string
 		for _, name := range []string{"web-0", "web-1"} {
@@ -361,6 +383,32 @@ func TestRealNode(t *testing.T) {
 		out, err := kubectl(t, c, "-n", ns, "exec", "survivor", "--", "echo", "alive")
 		if err != nil || out != "alive\n" {
 			t.Errorf("exec in the first node's pod after the second Start: %q, %v", out, err)
+		}
+	})
+
+	t.Run("HostPort", func(t *testing.T) {
+		p := realPod("hostport", `mkdir -p /tmp/www && echo via-hostport > /tmp/www/index.html && exec httpd -f -p 8080 -h /tmp/www`, nil)
+		p.Spec.Containers[0].Ports = []corev1.ContainerPort{{ContainerPort: 8080, HostPort: 18080}}
+		// "restricted" forbids host ports: the default namespace admits them.
+		createPod(t, cs, "default", p, "running", podRunning)
+		// From this machine to the node's own address: portmap's DNAT.
+		var body string
+		err := wait.PollUntilContextTimeout(t.Context(), 200*time.Millisecond, 20*time.Second, true, func(ctx context.Context) (bool, error) {
+			conn, err := net.DialTimeout("tcp", net.JoinHostPort(RealNodeIP, "18080"), 2*time.Second)
+			if err != nil {
+				return false, nil
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(2 * time.Second))
+			if _, err := io.WriteString(conn, "GET / HTTP/1.0\r\n\r\n"); err != nil {
+				return false, nil
+			}
+			data, _ := io.ReadAll(conn)
+			body = string(data)
+			return strings.HasSuffix(strings.TrimSpace(body), "via-hostport"), nil
+		})
+		if err != nil {
+			t.Errorf("GET %s:18080 (the pod's hostPort): %q", RealNodeIP, body)
 		}
 	})
 
