@@ -57,7 +57,7 @@ func writeTestImage(t *testing.T, dir string) string {
 		{Path: "bin/busybox", Source: busybox, Mode: 0o755},
 	}
 	for _, applet := range []string{"sh", "nc", "httpd", "nslookup", "sleep", "cat", "echo", "dd", "id",
-		"ls", "mkdir", "hostname", "env", "true", "false", "touch", "rm", "grep", "stat"} {
+		"ls", "mkdir", "hostname", "env", "true", "false", "touch", "rm", "grep", "stat", "test", "["} {
 		files = append(files, imagetar.File{Path: "bin/" + applet, Link: "busybox"})
 	}
 	path := filepath.Join(dir, "busybox.tar")
@@ -412,10 +412,41 @@ func TestRealNode(t *testing.T) {
 		}
 	})
 
+	t.Run("ExecReadinessProbe", func(t *testing.T) {
+		p := realPod("probed", `exec sleep 3600`, nil)
+		p.Spec.Containers[0].ReadinessProbe = &corev1.Probe{
+			ProbeHandler:  corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"test", "-f", "/tmp/ready"}}},
+			PeriodSeconds: 1,
+		}
+		createPod(t, cs, ns, p, "started", func(p *corev1.Pod) bool {
+			return p.Status.Phase == corev1.PodRunning && len(p.Status.ContainerStatuses) > 0 && p.Status.ContainerStatuses[0].Started != nil && *p.Status.ContainerStatuses[0].Started
+		})
+		time.Sleep(2 * time.Second) // two probe periods
+		got, err := cs.CoreV1().Pods(ns).Get(t.Context(), "probed", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if podIsReady(got) {
+			t.Fatal("Ready before its probe can succeed")
+		}
+		if _, err := kubectl(t, c, "-n", ns, "exec", "probed", "--", "touch", "/tmp/ready"); err != nil {
+			t.Fatal(err)
+		}
+		waitPod(t, cs, ns, "probed", "Ready after its probe succeeds", podIsReady)
+	})
+
 	t.Run("ExitCodeAndOOMKilled", func(t *testing.T) {
 		got := createPod(t, cs, ns, realPod("exit3", `exit 3`, nil), "done", podDone)
 		if term := terminated(got); got.Status.Phase != corev1.PodFailed || term == nil || term.ExitCode != 3 {
 			t.Errorf("exit 3: phase %s, terminated %+v; want Failed with exit code 3", got.Status.Phase, term)
+		}
+		crash := realPod("crash", `exit 2`, nil)
+		crash.Spec.RestartPolicy = corev1.RestartPolicyAlways
+		got = createPod(t, cs, ns, crash, "restarted", func(p *corev1.Pod) bool {
+			return len(p.Status.ContainerStatuses) > 0 && p.Status.ContainerStatuses[0].RestartCount > 0
+		})
+		if last := got.Status.ContainerStatuses[0].LastTerminationState.Terminated; last == nil || last.ExitCode != 2 {
+			t.Errorf("restarted container's last state %+v, want exit code 2", last)
 		}
 		p := realPod("oom", `exec dd if=/dev/zero of=/dev/null bs=64M count=1`, nil)
 		p.Spec.Containers[0].Resources.Limits = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("16Mi")}
