@@ -42,19 +42,21 @@ const DirEnv = "JULIARUN_CLUSTER_BIN_DIR"
 // target is one binary and the Go package it is built from.
 type target struct {
 	name    string
-	module  string // module to require
+	module  string // module to require; "" for a program of our own (src)
 	version string
 	pkg     string // main package to build
+	tags    string // build tags, space-separated
+	src     []byte // the main package's only file, when module is ""
 }
 
 func targets() []target {
 	return []target{
-		{Etcd, "go.etcd.io/etcd/server/v3", EtcdVersion, "go.etcd.io/etcd/server/v3"},
-		{KubeAPIServer, "k8s.io/kubernetes", KubernetesVersion, "k8s.io/kubernetes/cmd/kube-apiserver"},
-		{KubeControllerManager, "k8s.io/kubernetes", KubernetesVersion, "k8s.io/kubernetes/cmd/kube-controller-manager"},
-		{KubeScheduler, "k8s.io/kubernetes", KubernetesVersion, "k8s.io/kubernetes/cmd/kube-scheduler"},
-		{Kubectl, "k8s.io/kubernetes", KubernetesVersion, "k8s.io/kubernetes/cmd/kubectl"},
-		{Kwok, "sigs.k8s.io/kwok", KwokVersion, "sigs.k8s.io/kwok/cmd/kwok"},
+		{name: Etcd, module: "go.etcd.io/etcd/server/v3", version: EtcdVersion, pkg: "go.etcd.io/etcd/server/v3"},
+		{name: KubeAPIServer, module: "k8s.io/kubernetes", version: KubernetesVersion, pkg: "k8s.io/kubernetes/cmd/kube-apiserver"},
+		{name: KubeControllerManager, module: "k8s.io/kubernetes", version: KubernetesVersion, pkg: "k8s.io/kubernetes/cmd/kube-controller-manager"},
+		{name: KubeScheduler, module: "k8s.io/kubernetes", version: KubernetesVersion, pkg: "k8s.io/kubernetes/cmd/kube-scheduler"},
+		{name: Kubectl, module: "k8s.io/kubernetes", version: KubernetesVersion, pkg: "k8s.io/kubernetes/cmd/kubectl"},
+		{name: Kwok, module: "sigs.k8s.io/kwok", version: KwokVersion, pkg: "sigs.k8s.io/kwok/cmd/kwok"},
 	}
 }
 
@@ -72,10 +74,14 @@ func Dir() (string, error) {
 	return filepath.Join(base, "juliarun", key), nil
 }
 
-// Missing returns the names of the binaries not yet in dir.
+// Missing returns the names of the control-plane binaries not yet in dir.
 func Missing(dir string) []string {
+	return missingIn(dir, targets())
+}
+
+func missingIn(dir string, ts []target) []string {
 	var missing []string
-	for _, t := range targets() {
+	for _, t := range ts {
 		if fi, err := os.Stat(filepath.Join(dir, t.name)); err != nil || fi.Mode()&0o111 == 0 {
 			missing = append(missing, t.name)
 		}
@@ -95,18 +101,24 @@ func Ensure(ctx context.Context, progress io.Writer) (string, error) {
 	if len(missing) == 0 {
 		return dir, nil
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("creating binary cache: %w", err)
-	}
 	fmt.Fprintf(progress, "juliarun: building control-plane binaries %v into %s (cold build takes about 10 minutes on 2 cores)\n", missing, dir)
+	return dir, build(ctx, progress, dir, targets(), missing)
+}
+
+// build builds the named targets of ts into dir, each atomically (a
+// temporary name, then a rename).
+func build(ctx context.Context, progress io.Writer, dir string, ts []target, names []string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating binary cache: %w", err)
+	}
 	want := map[string]bool{}
-	for _, m := range missing {
+	for _, m := range names {
 		want[m] = true
 	}
 	// Group by module so each throw-away module resolves its graph once.
 	byModule := map[string][]target{}
 	var order []string
-	for _, t := range targets() {
+	for _, t := range ts {
 		if !want[t.name] {
 			continue
 		}
@@ -117,10 +129,10 @@ func Ensure(ctx context.Context, progress io.Writer) (string, error) {
 	}
 	for _, mod := range order {
 		if err := buildModule(ctx, progress, dir, byModule[mod]); err != nil {
-			return "", err
+			return err
 		}
 	}
-	return dir, nil
+	return nil
 }
 
 func buildModule(ctx context.Context, progress io.Writer, dir string, ts []target) error {
@@ -139,9 +151,19 @@ func buildModule(ctx context.Context, progress io.Writer, dir string, ts []targe
 	for _, t := range ts {
 		start := time.Now()
 		fmt.Fprintf(progress, "juliarun: building %s %s ...\n", t.name, t.version)
+		pkg := t.pkg
+		if t.src != nil {
+			if err := os.WriteFile(filepath.Join(work, t.name+".go"), t.src, 0o644); err != nil {
+				return err
+			}
+			pkg = "./" + t.name + ".go"
+		}
 		tmp := filepath.Join(dir, "."+t.name+".tmp")
 		args := []string{"build", "-mod=mod", "-o", tmp, "-ldflags", ldflags(t)}
-		args = append(args, t.pkg)
+		if t.tags != "" {
+			args = append(args, "-tags", t.tags)
+		}
+		args = append(args, pkg)
 		if err := run(ctx, work, args...); err != nil {
 			return fmt.Errorf("building %s: %w", t.name, err)
 		}
@@ -172,7 +194,11 @@ func ldflags(t target) string {
 // its staging modules) get those replaces translated to published tags.
 func goModFor(ctx context.Context, module, version string) (string, error) {
 	var b strings.Builder
-	fmt.Fprintf(&b, "module juliarun.local/build\n\ngo 1.26\n\nrequire %s %s\n", module, version)
+	fmt.Fprintf(&b, "module juliarun.local/build\n\ngo 1.26\n")
+	if module == "" {
+		return b.String(), nil
+	}
+	fmt.Fprintf(&b, "\nrequire %s %s\n", module, version)
 	if module == "k8s.io/kubernetes" {
 		staging, err := stagingModules(ctx, module, version)
 		if err != nil {

@@ -40,6 +40,20 @@ type Options struct {
 	// `kubectl logs` and Client.Logs. Default: one line saying that the
 	// process is simulated.
 	PodLog string
+	// RealNodes is the number of real nodes, 0 or 1: a kubelet with
+	// containerd, runc, CNI, kube-proxy and CoreDNS that runs containers
+	// for real, named RealNodeName and labelled RealNodeLabel. With
+	// simulated nodes beside it, it is tainted (RealNodeTaintKey) so only
+	// pods that ask for it land there (OnRealNode); alone (Nodes 0), it is
+	// untainted and every pod runs on it. A real node needs root and the
+	// binaries of `go run ./hack/clusterbin -realnode` (RealNodeAvailable);
+	// only one runs per machine at a time: Start waits for another
+	// process's real node to stop (RealNodeLock). See docs/TESTING.md.
+	RealNodes int
+	// RealNodeImages are image tarballs Start imports into the real node's
+	// containerd (see ImportImage). Pods cannot pull images: every
+	// registry is unreachable from the real node.
+	RealNodeImages []string
 }
 
 func (o Options) withDefaults() Options {
@@ -74,6 +88,10 @@ type Cluster struct {
 	apiMu      sync.Mutex // serializes StopAPIServer and StartAPIServer
 	apiStopped bool       // by StopAPIServer
 	apiLog     *os.File   // the API server's output, across restarts
+	real       *realNode  // nil without Options.RealNodes
+	// kubeletClientCA signs the API server's client certificate for
+	// kubelets; set when a real node was asked for.
+	kubeletClientCA string
 }
 
 // EnsureBinaries builds the control-plane binaries when they are not in the
@@ -102,8 +120,24 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 	if opts.Nodes < 0 {
 		return nil, errors.New("juliaruntest: Options.Nodes must not be negative")
 	}
+	if opts.RealNodes < 0 || opts.RealNodes > 1 {
+		return nil, errors.New("juliaruntest: Options.RealNodes must be 0 or 1 (one real node per machine)")
+	}
 	if err := Available(); err != nil {
 		return nil, err
+	}
+	if opts.RealNodes > 0 {
+		if err := RealNodeAvailable(); err != nil {
+			return nil, fmt.Errorf("juliaruntest: %w", err)
+		}
+	}
+	for _, img := range opts.RealNodeImages {
+		if opts.RealNodes == 0 {
+			return nil, errors.New("juliaruntest: Options.RealNodeImages needs a real node (Options.RealNodes)")
+		}
+		if _, err := os.Stat(img); err != nil {
+			return nil, fmt.Errorf("juliaruntest: Options.RealNodeImages: %w", err)
+		}
 	}
 	binDir, _ := clusterbin.Dir()
 	dir, err := os.MkdirTemp("", "juliaruntest-")
@@ -111,24 +145,35 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		return nil, err
 	}
 	c = &Cluster{opts: opts.withDefaults(), binDir: binDir, dir: dir}
+	// started, not c: `return nil, err` sets c to nil before this runs.
+	started := c
 	defer func() {
 		if err != nil {
-			c.keepLogs = true
-			_ = c.Stop()
+			started.keepLogs = true
+			_ = started.Stop()
 			c = nil
 		}
 	}()
 	if err := c.startAPIServer(); err != nil {
 		return nil, err
 	}
-	if c.opts.Nodes == 0 {
+	if !c.hasComponents() {
 		return c, nil
 	}
 	if err := c.startComponents(ctx); err != nil {
 		return nil, err
 	}
+	if c.opts.RealNodes > 0 {
+		if err := c.startRealNode(ctx); err != nil {
+			return nil, err
+		}
+	}
 	return c, nil
 }
+
+// hasComponents reports whether the cluster runs controller-manager,
+// scheduler and kwok: whenever it has nodes, simulated or real.
+func (c *Cluster) hasComponents() bool { return c.opts.Nodes > 0 || c.opts.RealNodes > 0 }
 
 func (c *Cluster) startAPIServer() error {
 	useExisting := false
@@ -155,6 +200,20 @@ func (c *Cluster) startAPIServer() error {
 	// Without a grace period for watches, a stopping API server does not
 	// exit within envtest's stop timeout while the components watch.
 	api.Configure().Set("shutdown-watch-termination-grace-period", "1s")
+	if c.opts.RealNodes > 0 {
+		// The API server reaches a node by its Hostname address by default,
+		// a DNS lookup off the machine; kwok nodes' InternalIP is
+		// 127.0.0.1, the real node's RealNodeIP. The kubelet lets in only
+		// this client certificate.
+		api.Configure().Set("kubelet-preferred-address-types", "InternalIP")
+		ca, cert, key, err := writeKubeletClientCerts(api.CertDir)
+		if err != nil {
+			return err
+		}
+		c.kubeletClientCA = ca
+		api.Configure().Set("kubelet-client-certificate", cert)
+		api.Configure().Set("kubelet-client-key", key)
+	}
 	c.env.ControlPlane.Etcd = &envtest.Etcd{Path: filepath.Join(c.binDir, clusterbin.Etcd)}
 	cfg, err := c.env.Start()
 	if err != nil {
@@ -177,6 +236,13 @@ func (c *Cluster) Config() *rest.Config { return rest.CopyConfig(c.cfg) }
 func (c *Cluster) Stop() error {
 	c.stopOnce.Do(func() {
 		var errs []error
+		// The real node first: its kubelet, kube-proxy and CoreDNS use the
+		// API server, and its traces must go even if the rest fails.
+		if c.real != nil {
+			if err := c.real.stop(); err != nil {
+				errs = append(errs, err)
+			}
+		}
 		// The extra components read the API server's certificate directory,
 		// which envtest removes: stop them first.
 		for i := len(c.procs) - 1; i >= 0; i-- {
@@ -205,6 +271,11 @@ func (c *Cluster) logHint() string {
 	var logs []string
 	for _, p := range c.procs {
 		logs = append(logs, p.logPath)
+	}
+	if c.real != nil {
+		for _, p := range c.real.procs {
+			logs = append(logs, p.logPath)
+		}
 	}
 	if len(logs) == 0 {
 		return ""

@@ -100,6 +100,28 @@ func (p *component) waitHealthy(ctx context.Context, port int) error {
 	}
 }
 
+// waitHTTP polls url (plain HTTP, on this machine) until it answers 200.
+func (p *component) waitHTTP(ctx context.Context, url string) error {
+	client := &http.Client{Timeout: time.Second}
+	defer client.CloseIdleConnections()
+	for {
+		if err := p.running(); err != nil {
+			return err
+		}
+		if resp, err := client.Get(url); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("juliaruntest: %s not ready at %s: %w (log: %s)", p.name, url, ctx.Err(), p.logPath)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
 // freePort returns a loopback TCP port that was free a moment ago.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -19,6 +19,14 @@
 // takes the API server down and brings it back on the same address, with
 // the same certificates and etcd, as a crash or an upgrade would.
 //
+// With Options.RealNodes set to 1, and as root, the cluster also gets a real
+// node, RealNodeName: a kubelet with containerd, runc, CNI, kube-proxy and
+// CoreDNS that runs containers for real, from image tarballs imported
+// without a registry (Options.RealNodeImages, ImportImage). Pods reach it
+// with OnRealNode when simulated nodes are beside it; alone, it is
+// untainted. One real node runs per machine at a time (RealNodeLock), and
+// Stop removes every trace of it. docs/TESTING.md has the details.
+//
 // In tests, StartForTest starts a cluster that stops with the test, and
 // skips the test, loudly, when the binaries are missing, unless
 // JULIARUN_REQUIRE_CLUSTER is set, as the README's test command sets it.

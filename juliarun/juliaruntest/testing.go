@@ -22,11 +22,29 @@ func SkipIfUnavailable(tb testing.TB) {
 	}
 }
 
+// SkipIfNoRealNode skips the test, loudly, when a real node cannot start
+// here (see RealNodeAvailable: root, binaries, runc, nft, ip), or fails it
+// when RequireEnv is set.
+func SkipIfNoRealNode(tb testing.TB) {
+	tb.Helper()
+	SkipIfUnavailable(tb)
+	if err := RealNodeAvailable(); err != nil {
+		if os.Getenv(RequireEnv) != "" {
+			tb.Fatalf("real-node test cannot run: %v", err)
+		}
+		tb.Skipf("SKIPPING REAL-NODE TEST: %v. ./hack/test.sh (as root) builds and installs everything and never skips.", err)
+	}
+}
+
 // StartForTest starts a cluster that stops when the test ends, after
-// SkipIfUnavailable.
+// SkipIfUnavailable (and SkipIfNoRealNode when opts asks for a real node).
+// With a real node, it waits while another test process's real node runs.
 func StartForTest(tb testing.TB, opts Options) *Cluster {
 	tb.Helper()
 	SkipIfUnavailable(tb)
+	if opts.RealNodes > 0 {
+		SkipIfNoRealNode(tb)
+	}
 	c, err := Start(context.Background(), opts)
 	if err != nil {
 		tb.Fatalf("starting the test cluster: %v", err)
