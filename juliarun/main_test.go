@@ -39,7 +39,7 @@ var shared struct {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, c := range []*juliaruntest.Cluster{shared.cluster, apiOnly.cluster} {
+	for _, c := range []*juliaruntest.Cluster{shared.cluster, apiOnly.cluster, realNode.cluster} {
 		if c == nil {
 			continue
 		}

@@ -10,10 +10,13 @@ import (
 	"github.com/juliarun/sdk/internal/clusterbin"
 )
 
-// corefile serves the cluster.local zone, and nothing else, on the node's
-// address: no forward plugin, so no query ever leaves the machine, and TTL
-// 0 so a pod sees a Service's endpoints change at once (a Scale, a pod
-// turning unready). CoreDNS runs as a host process with the admin
+// corefile serves the cluster.local zone on the node's address, and
+// answers every other name "no such domain", as a cluster's upstream
+// resolver answers for a name like "svc." (a pod's resolver tries
+// "<service>.<namespace>.svc." last, after the search domains; a REFUSED
+// answer there would turn "not found" into an error): no forward plugin,
+// so no query ever leaves the machine, and TTL 0 so a pod sees a Service's
+// endpoints change at once (a Scale, a pod turning unready). CoreDNS runs as a host process with the admin
 // kubeconfig, since envtest's API server gives pods no token (it disables
 // the ServiceAccount admission plugin).
 const corefile = `cluster.local:53 {
@@ -23,6 +26,12 @@ const corefile = `cluster.local:53 {
     kubernetes cluster.local {
         kubeconfig %[3]s
         ttl 0
+    }
+}
+.:53 {
+    bind %[1]s
+    template ANY ANY {
+        rcode NXDOMAIN
     }
 }
 `
