@@ -319,7 +319,11 @@ func realParBatch(t *testing.T, e *env) {
 	cookie := string(sec.Data[render.SecretKeyCookie])
 	records := e.records(t)
 	for _, p := range e.pods(t, "rn-par", "worker") {
-		rec, ok := records[p.Name]
+		host := p.Name
+		if p.Spec.Hostname != "" {
+			host = p.Spec.Hostname // an Indexed Job's pod is named <job>-<index>-<suffix>, its host <job>-<index>
+		}
+		rec, ok := records[host]
 		if !ok || rec.Mode != "worker" || rec.Stdin == nil || strings.TrimSpace(*rec.Stdin) != cookie {
 			t.Errorf("worker %s: record %+v; want a worker that read the cookie on stdin", p.Name, rec)
 		}

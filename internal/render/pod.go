@@ -32,6 +32,9 @@ const (
 	scriptsMode    = 0o555
 	readinessDelay = 2 // seconds between readiness checks
 
+	// rabbitmqPluginsDir holds a MessageQ's enabled_plugins file.
+	rabbitmqPluginsDir = "/opt/juliarun/rabbitmq"
+
 	// unprivilegedPortStart is the namespaced sysctl that sets the lowest
 	// port a process may bind without CAP_NET_BIND_SERVICE. Pod Security
 	// "restricted" allows it, unlike a capability that a non-root process
@@ -59,8 +62,12 @@ func (r *renderer) scratchDirs() []scratchDir {
 	case jobs.TypeMessageQ:
 		// The official rabbitmq image makes its data, config and log
 		// directories mode 1777 for any uid (docker-library/rabbitmq
-		// Dockerfile), and the broker's data lives on the run volume.
-		return nil
+		// Dockerfile), and the broker's data lives on the run volume; but
+		// its enabled_plugins file belongs to uid 999, and the broker
+		// rewrites that file at boot with RABBITMQ_ENABLED_PLUGINS
+		// (BOOT FAILED: failed_to_update_enabled_plugins_file, seen on the
+		// real test node): the file goes here instead.
+		return []scratchDir{{"rabbitmq-plugins", rabbitmqPluginsDir, ""}}
 	}
 	return []scratchDir{{"home", HomeDir, "HOME"}}
 }
@@ -255,9 +262,10 @@ func (r *renderer) env(p process) []corev1.EnvVar {
 // <base>/rabbit@<hostname>, and a StatefulSet pod keeps its hostname.
 func (r *renderer) rabbitmqEnv() map[string]string {
 	return map[string]string{
-		"RABBITMQ_CONFIG_FILE":     r.inRunDir(r.s.CfgFile),
-		"RABBITMQ_ENABLED_PLUGINS": "rabbitmq_management,rabbitmq_prometheus",
-		"RABBITMQ_MNESIA_BASE":     path.Join(r.runDir(), "rabbitmq"),
+		"RABBITMQ_CONFIG_FILE":          r.inRunDir(r.s.CfgFile),
+		"RABBITMQ_ENABLED_PLUGINS":      "rabbitmq_management,rabbitmq_prometheus",
+		"RABBITMQ_ENABLED_PLUGINS_FILE": path.Join(rabbitmqPluginsDir, "enabled_plugins"),
+		"RABBITMQ_MNESIA_BASE":          path.Join(r.runDir(), "rabbitmq"),
 	}
 }
 

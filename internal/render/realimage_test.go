@@ -70,7 +70,7 @@ func TestPodsRunOnTheDefaultImagesAsNonRoot(t *testing.T) {
 		{"generic-low-port", jobs.NewGeneric("g", "busybox", "work",
 			jobs.WithPorts(map[string]jobs.Port{"dns": {Container: 53, Service: 53}, "web": {Container: 8080, Service: 80}})),
 			[]string{render.HomeDir}, render.HomeDir, map[string]string{"net.ipv4.ip_unprivileged_port_start": "53"}},
-		{"messageq", jobs.NewMessageQ("q", "rabbitmq.conf", "work"), nil, "", nil},
+		{"messageq", jobs.NewMessageQ("q", "rabbitmq.conf", "work"), []string{"/opt/juliarun/rabbitmq"}, "", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,9 +171,10 @@ func TestMessageQServesItsPortsAndKeepsItsData(t *testing.T) {
 	for name, tmpl := range podsOf(objs) {
 		env := tmpl.Spec.Containers[0].Env
 		want := map[string]string{
-			"RABBITMQ_CONFIG_FILE":     "/mnt/work/rabbitmq.conf",
-			"RABBITMQ_ENABLED_PLUGINS": "rabbitmq_management,rabbitmq_prometheus",
-			"RABBITMQ_MNESIA_BASE":     "/mnt/work/rabbitmq",
+			"RABBITMQ_CONFIG_FILE":          "/mnt/work/rabbitmq.conf",
+			"RABBITMQ_ENABLED_PLUGINS":      "rabbitmq_management,rabbitmq_prometheus",
+			"RABBITMQ_ENABLED_PLUGINS_FILE": "/opt/juliarun/rabbitmq/enabled_plugins",
+			"RABBITMQ_MNESIA_BASE":          "/mnt/work/rabbitmq",
 		}
 		got := map[string]string{}
 		for k := range want {
