@@ -158,8 +158,9 @@ func smokeJuliaStandIn(t *testing.T, f *imageFS) {
 	}
 
 	// A worker started by worker.sh as PID 1 of its own PID namespace, as in
-	// a container: the kernel ignores signals PID 1 does not handle, so the
-	// stand-in must handle SIGTERM itself to stop promptly.
+	// a container: the kernel ignores signals PID 1 does not handle, so
+	// worker.sh runs julia as its child (PID 2) and passes SIGTERM on, and
+	// the worker stops promptly.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	cmd := r.command(ctx, podUID, podGID, append(env, "JRUN_CLUSTER_COOKIE=0123456789abcdef"), "/bin/sh", scripts.Dir+"/worker.sh")
@@ -167,8 +168,8 @@ func smokeJuliaStandIn(t *testing.T, f *imageFS) {
 	lines := startStandIn(t, cmd)
 	waitLine(t, lines, "julia_worker:9009#0.0.0.0")
 	b, err = os.ReadFile(filepath.Join(r.dir, "mnt/run/.standin", host+".json"))
-	if err != nil || json.Unmarshal(b, &rec) != nil || rec.PID != 1 || rec.Mode != "worker" {
-		t.Errorf("worker record: pid %d mode %q (%v), want PID 1 in worker mode", rec.PID, rec.Mode, err)
+	if err != nil || json.Unmarshal(b, &rec) != nil || rec.PID != 2 || rec.Mode != "worker" {
+		t.Errorf("worker record: pid %d mode %q (%v), want PID 2 (worker.sh's child) in worker mode", rec.PID, rec.Mode, err)
 	}
 	stopPromptly(t, cmd)
 }
