@@ -25,10 +25,13 @@ const (
 	EnvProject           = "JULIA_PROJECT"           // the builder's active project: the bundle's environment
 )
 
-// Julia's own path variables, which the scripts extend.
+// Julia's own path variables, which the scripts extend, and which DirectEnv
+// sets for a shell of the image's own.
 const (
 	EnvLoadPath  = "JULIA_LOAD_PATH"
 	EnvDepotPath = "JULIA_DEPOT_PATH"
+	// EnvApplied tells juliaenv.sh the bundle is on the paths already.
+	EnvApplied = "JRUN_BUNDLE_APPLIED"
 )
 
 // MountPath returns where the bundle called name is mounted.
@@ -61,4 +64,23 @@ func Env(name string, writable bool) []corev1.EnvVar {
 	}
 	sort.Slice(env, func(i, j int) bool { return env[i].Name < env[j].Name })
 	return env
+}
+
+// DirectEnv returns, for a job whose shell is the image's own (which does
+// not source juliaenv.sh), the Julia paths with the bundle on them,
+// replacing whatever the image sets: Julia's defaults (an empty entry) and
+// the bundle, its depot first for the builder. EnvApplied keeps a
+// juliaenv.sh that the image's shell does source from adding it twice.
+func DirectEnv(name string, writable bool) []corev1.EnvVar {
+	depot, env := MountPath(name), EnvironmentPath(name)
+	if writable {
+		depot += ":"
+	} else {
+		depot = ":" + depot
+	}
+	return []corev1.EnvVar{
+		{Name: EnvDepotPath, Value: depot},
+		{Name: EnvLoadPath, Value: ":" + env},
+		{Name: EnvApplied, Value: "true"},
+	}
 }

@@ -276,7 +276,7 @@ func validatePorts(s Spec) field.ErrorList {
 func validateEnv(root *field.Path, env map[string]string, bundle string, writableBundle bool) field.ErrorList {
 	reserved := map[string]bool{}
 	if bundle != "" {
-		for _, e := range bundles.Env(bundle, writableBundle) {
+		for _, e := range append(bundles.Env(bundle, writableBundle), bundles.DirectEnv(bundle, writableBundle)...) {
 			reserved[e.Name] = true
 		}
 	}

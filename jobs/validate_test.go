@@ -140,6 +140,8 @@ func TestValidateInvalid(t *testing.T) {
 			errs(forbidden("envvars[JRUN_NAME]"))},
 		{"env overrides the bundle's variables", NewBatch("pi", "a.jl", "work", WithPkgBundle("stats"),
 			WithEnvVars(map[string]string{"JRUN_BUNDLE_DEPOT": "x"})), errs(forbidden("envvars[JRUN_BUNDLE_DEPOT]"))},
+		{"env overrides the bundle's load path", NewBatch("pi", "a.jl", "work", WithPkgBundle("stats"),
+			WithEnvVars(map[string]string{"JULIA_LOAD_PATH": "x"})), errs(forbidden("envvars[JULIA_LOAD_PATH]"))},
 		{"builder env overrides the bundle's project", NewPkgBuilder("b", "b.jl", "work", "stats",
 			WithEnvVars(map[string]string{"JULIA_PROJECT": "x"})), errs(forbidden("envvars[JULIA_PROJECT]"))},
 		{"worker env overrides JRUN_", NewParBatch("pi", "a.jl", "work", WithWorkerEnvVars(map[string]string{"JRUN_X": "x"})),

@@ -36,7 +36,7 @@ func (k *kubeClient) Delete(ctx context.Context, name string, opts ...DeleteOpti
 	if !found {
 		return fmt.Errorf("delete %s in namespace %s: %w", name, k.ns, ErrNotFound)
 	}
-	for _, gvk := range k.kinds() {
+	for _, gvk := range k.layout.Kinds() {
 		if err := k.deleteAll(ctx, gvk, sel); err != nil {
 			return fmt.Errorf("delete %s: %w", name, err)
 		}
@@ -55,9 +55,6 @@ func (k *kubeClient) Delete(ctx context.Context, name string, opts ...DeleteOpti
 	k.log.V(1).Info("job deleted", "job", name, "namespace", k.ns)
 	return nil
 }
-
-// kinds lists what Delete removes: every kind the backend's jobs have.
-func (k *kubeClient) kinds() []schema.GroupVersionKind { return k.layout.Kinds() }
 
 func (k *kubeClient) deleteAll(ctx context.Context, gvk schema.GroupVersionKind, sel client.MatchingLabels) error {
 	obj := &unstructured.Unstructured{}
@@ -88,7 +85,7 @@ func (k *kubeClient) deleteAll(ctx context.Context, gvk schema.GroupVersionKind,
 // anyLeft reports whether any object of the managed kinds matches sel,
 // reading at most one object of each kind.
 func (k *kubeClient) anyLeft(ctx context.Context, sel client.MatchingLabels) (bool, error) {
-	for _, gvk := range k.kinds() {
+	for _, gvk := range k.layout.Kinds() {
 		list := &metav1.PartialObjectMetadataList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
 		if err := k.c.List(ctx, list, client.InNamespace(k.ns), sel, client.Limit(1)); err != nil {

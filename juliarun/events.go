@@ -10,9 +10,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// maxEvents bounds the events Status reads of one object.
-const maxEvents = 50
-
 // warning returns the newest Warning event of the object of kind and name,
 // as "Reason: message", or "". What a pod or workload status does not say
 // is there: a volume that cannot be attached (FailedAttachVolume, a
@@ -22,10 +19,12 @@ const maxEvents = 50
 // optional in the Role: where it is forbidden, Status explains less.
 func (k *kubeClient) warning(ctx context.Context, kind, name string) (string, error) {
 	var events corev1.EventList
-	err := k.c.List(ctx, &events, client.InNamespace(k.ns), client.Limit(maxEvents), client.MatchingFields{
+	// No limit: the server lists in name order, not time order, and a
+	// field selector on one object keeps the list short.
+	err := k.c.List(ctx, &events, client.InNamespace(k.ns), client.MatchingFields{
 		"involvedObject.kind": kind, "involvedObject.name": name, "type": corev1.EventTypeWarning})
 	if apierrors.IsForbidden(err) {
-		k.log.V(1).Info("events not readable: Status explains less", "job", name, "namespace", k.ns)
+		k.log.V(1).Info("events not readable: Status explains less", "object", kind+" "+name, "namespace", k.ns)
 		return "", nil
 	}
 	if err != nil {

@@ -70,21 +70,21 @@ func (k *kubeClient) Logs(ctx context.Context, name string, opts LogOptions) (io
 // when it has no master.
 func (k *kubeClient) masterPod(ctx context.Context, name string) (string, error) {
 	for _, role := range []string{labels.RoleMaster, labels.RoleWorker} {
-		var pods corev1.PodList
-		if err := k.c.List(ctx, &pods, client.InNamespace(k.ns), client.MatchingLabels(labels.Selector(name, role))); err != nil {
+		pods, err := k.pods(ctx, name, role, "", 0)
+		if err != nil {
 			return "", err
 		}
-		if len(pods.Items) == 0 {
+		if len(pods) == 0 {
 			continue
 		}
-		sort.Slice(pods.Items, func(i, j int) bool {
-			a, b := pods.Items[i], pods.Items[j]
+		sort.Slice(pods, func(i, j int) bool {
+			a, b := pods[i], pods[j]
 			if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
 				return b.CreationTimestamp.Before(&a.CreationTimestamp)
 			}
 			return a.Name < b.Name
 		})
-		return pods.Items[0].Name, nil
+		return pods[0].Name, nil
 	}
 	return "", fmt.Errorf("no pod yet: %w", ErrNotFound)
 }

@@ -56,8 +56,8 @@ func NewNativeBackend(opts ...BackendOption) Backend {
 func (b *nativeBackend) Layout() Layout { return nativeLayout{} }
 
 // Render validates job and returns its objects in creation order. Two
-// renders of one job differ only in the cookie and the password hash's salt
-// (unless WithRandomSource fixes them).
+// renders of one job differ only in the Secret's data: the cookie, the run
+// ID and the password hash's salt (unless WithRandomSource fixes them).
 func (b *nativeBackend) Render(job jobs.Job, namespace string) ([]client.Object, error) {
 	if input.IsNil(job) {
 		return nil, fmt.Errorf("render: %w: job is nil", jobs.ErrInvalid)

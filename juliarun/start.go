@@ -45,8 +45,12 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job, opts ...StartOptio
 	if root.GetLabels()[labels.Job] != name {
 		return fmt.Errorf("start %s: the backend's first object %s lacks the label %s=%s", name, root.GetName(), labels.Job, name)
 	}
+	rootKind, err := k.c.GroupVersionKindFor(root)
+	if err != nil {
+		return fmt.Errorf("start %s: the root's kind: %w", name, err)
+	}
 	if startOptionsOf(opts).dryRun {
-		return k.dryRun(ctx, name, objs)
+		return k.dryRun(ctx, name, objs, rootKind)
 	}
 	// The token tells the objects this Start made from others of the same
 	// names, when the answer to a creation was lost.
@@ -67,15 +71,8 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job, opts ...StartOptio
 		return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, k.describe(root), err), objs[:1], token)
 	}
 	log.V(1).Info("job claimed")
-	gvk, err := k.c.GroupVersionKindFor(root)
-	if err != nil {
-		return k.abort(ctx, log, fmt.Errorf("start %s: the root's kind: %w", name, err), objs[:1], token)
-	}
-	owner := metav1.OwnerReference{
-		APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: root.GetName(), UID: root.GetUID(),
-	}
 	for i, o := range objs[1:] {
-		o.SetOwnerReferences(append(o.GetOwnerReferences(), owner))
+		o.SetOwnerReferences(append(o.GetOwnerReferences(), ownedBy(root, rootKind)))
 		if err := k.create(ctx, o, token); err != nil {
 			return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, k.describe(o), err), objs[:i+2], token)
 		}
@@ -183,7 +180,7 @@ func (k *kubeClient) abort(ctx context.Context, log logr.Logger, cause error, ob
 // dryRun sends every object to the API server as a server-side dry run,
 // owned by the root as a real Start would make them, and reports every
 // object the server refuses.
-func (k *kubeClient) dryRun(ctx context.Context, name string, objs []client.Object) error {
+func (k *kubeClient) dryRun(ctx context.Context, name string, objs []client.Object, rootKind schema.GroupVersionKind) error {
 	root := objs[0]
 	if err := k.c.Create(ctx, root, client.DryRunAll); err != nil {
 		if apierrors.IsAlreadyExists(err) {
@@ -191,15 +188,10 @@ func (k *kubeClient) dryRun(ctx context.Context, name string, objs []client.Obje
 		}
 		return fmt.Errorf("start %s (dry run): %s: %w", name, k.describe(root), err)
 	}
-	gvk, err := k.c.GroupVersionKindFor(root)
-	if err != nil {
-		return fmt.Errorf("start %s (dry run): the root's kind: %w", name, err)
-	}
 	// The server gives a dry-run object a UID that is never stored.
-	owner := metav1.OwnerReference{APIVersion: gvk.GroupVersion().String(), Kind: gvk.Kind, Name: root.GetName(), UID: root.GetUID()}
 	var errs []error
 	for _, o := range objs[1:] {
-		o.SetOwnerReferences(append(o.GetOwnerReferences(), owner))
+		o.SetOwnerReferences(append(o.GetOwnerReferences(), ownedBy(root, rootKind)))
 		if err := k.c.Create(ctx, o, client.DryRunAll); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k.describe(o), err))
 		}
@@ -209,4 +201,10 @@ func (k *kubeClient) dryRun(ctx context.Context, name string, objs []client.Obje
 	}
 	k.log.V(1).Info("job start dry-run accepted", "job", name, "namespace", k.ns, "objects", len(objs))
 	return nil
+}
+
+// ownedBy is the owner reference to the root, of kind kind, once the API
+// server has given it a UID.
+func ownedBy(root client.Object, kind schema.GroupVersionKind) metav1.OwnerReference {
+	return metav1.OwnerReference{APIVersion: kind.GroupVersion().String(), Kind: kind.Kind, Name: root.GetName(), UID: root.GetUID()}
 }

@@ -41,28 +41,28 @@ type observation struct {
 // Status reads the job's root, workloads, Service and a few of its pods:
 // a fixed number of requests, whatever the number of workers.
 func (k *kubeClient) Status(ctx context.Context, name string) (*Status, error) {
-	obs, err := k.observe(ctx, name)
+	s, root, err := k.spec(ctx, name)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	return k.statusOf(ctx, s, root)
+}
+
+// statusOf is Status of a job whose record was read.
+func (k *kubeClient) statusOf(ctx context.Context, s jobs.Spec, root client.Object) (*Status, error) {
+	obs, err := k.observe(ctx, s, root)
 	if err != nil {
 		return nil, err
 	}
 	st := decide(k.layout, obs)
-	k.log.V(2).Info("status read", "job", name, "namespace", k.ns, "phase", st.Phase,
+	k.log.V(2).Info("status read", "job", s.Name, "namespace", k.ns, "phase", st.Phase,
 		"requested", st.Requested, "running", st.Running)
 	return st, nil
 }
 
 // observe reads what decide needs, and no more: failed worker pods only
 // when workers failed, the reasons of waiting pods only while some wait.
-func (k *kubeClient) observe(ctx context.Context, name string) (*observation, error) {
-	s, root, err := k.spec(ctx, name)
-	if err != nil {
-		return nil, fmt.Errorf("status: %w", err)
-	}
-	return k.observeJob(ctx, s, root)
-}
-
-// observeJob is observe of a job whose record was read.
-func (k *kubeClient) observeJob(ctx context.Context, s jobs.Spec, root client.Object) (*observation, error) {
+func (k *kubeClient) observe(ctx context.Context, s jobs.Spec, root client.Object) (*observation, error) {
 	name := s.Name
 	obs := &observation{spec: s, created: root.GetCreationTimestamp().Time}
 	var err error
@@ -96,7 +96,7 @@ func (k *kubeClient) observeJob(ctx context.Context, s jobs.Spec, root client.Ob
 			return nil, fmt.Errorf("status %s: %w", name, err)
 		}
 	}
-	if counts.Requested-counts.Running-counts.Failed > 0 && !phase.Terminal() {
+	if waitingWorkers(counts) > 0 && !phase.Terminal() {
 		// Say why workers wait (no room, no GPU, a missing volume, a quota),
 		// from one of them: one more request, only while some wait.
 		pending, err := k.pods(ctx, name, labels.RoleWorker, corev1.PodPending, 1)
@@ -154,7 +154,7 @@ func decide(layout Layout, obs *observation) *Status {
 		}
 		st.Reason = joinReasons(st.Reason, msg)
 	}
-	if waiting := st.Requested - st.Running - st.FailedWorkers; waiting > 0 && !st.Phase.Terminal() && obs.workersWait != "" {
+	if waiting := waitingWorkers(counts); waiting > 0 && !st.Phase.Terminal() && obs.workersWait != "" {
 		st.Reason = joinReasons(st.Reason, fmt.Sprintf("%d of %d workers waiting: %s", waiting, st.Requested, obs.workersWait))
 	}
 	if st.Phase == PhasePending && obs.master != nil {
@@ -163,6 +163,9 @@ func decide(layout Layout, obs *observation) *Status {
 	st.Endpoint = obs.endpoint
 	return st
 }
+
+// waitingWorkers is how many requested workers neither run nor failed.
+func waitingWorkers(c WorkerCounts) int { return c.Requested - c.Running - c.Failed }
 
 // pods lists at most limit pods of the job with role, in phase unless "".
 func (k *kubeClient) pods(ctx context.Context, name, role string, phase corev1.PodPhase, limit int64) ([]corev1.Pod, error) {
@@ -180,8 +183,10 @@ func (k *kubeClient) pods(ctx context.Context, name, role string, phase corev1.P
 // waitReason says why a workload's pods wait, from one of its pending
 // pods (pending, nil when none was found): the pod's own status where it
 // says, else the pod's newest warning event (a volume that cannot be
-// attached or mounted), and, when there is no pod at all, the workload's
-// (its controller may not create one: a quota, an admission denial).
+// attached or mounted), and, when pending is empty, the workload's events
+// (its controller may not create a pod: a quota, an admission denial; for
+// workers that run but are not ready this costs one request that finds
+// nothing).
 func (k *kubeClient) waitReason(ctx context.Context, workload client.Object, pending []corev1.Pod) (string, error) {
 	for i := range pending {
 		p := &pending[i]

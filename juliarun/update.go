@@ -36,11 +36,14 @@ func (k *kubeClient) Update(ctx context.Context, job jobs.Job) error {
 	// count there is the true one, and the record gets it with this Update.
 	_, target := k.layout.Workloads(prev, k.ns)
 	if target != nil {
-		if err := k.c.Get(ctx, client.ObjectKeyFromObject(target), target); err != nil && !apierrors.IsNotFound(err) {
-			return fmt.Errorf("update %s: %w", next.Name, err)
-		} else if err == nil {
-			prev.NWorkers = k.layout.Counts(target).Requested
+		err := k.c.Get(ctx, client.ObjectKeyFromObject(target), target)
+		if apierrors.IsNotFound(err) {
+			return fmt.Errorf("update %s: worker workload %s is missing: %w", next.Name, target.GetName(), ErrNotFound)
 		}
+		if err != nil {
+			return fmt.Errorf("update %s: %w", next.Name, err)
+		}
+		prev.NWorkers = k.layout.Counts(target).Requested
 	}
 	same, err := k.samePassword(ctx, next, password)
 	if err != nil {

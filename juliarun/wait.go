@@ -59,18 +59,12 @@ func (k *kubeClient) Wait(ctx context.Context, name string, cond Condition) (*St
 	met := func(st *Status) bool { return cond == nil || cond(st) || st.Phase.Terminal() }
 	var last *Status
 	read := true
-	first := true
 	for {
 		if read {
 			var st *Status
 			var err error
-			if first {
-				// The record was just read: observe the rest.
-				var obs *observation
-				if obs, err = k.observeJob(ctx, s, root); err == nil {
-					st = decide(k.layout, obs)
-				}
-				first = false
+			if last == nil {
+				st, err = k.statusOf(ctx, s, root) // the record was just read
 			} else {
 				st, err = k.Status(ctx, name)
 			}

@@ -78,6 +78,7 @@ type process struct {
 	role      string
 	resources resources.Requirements
 	command   []string // nil: the image's entrypoint
+	shell     string   // the job model's shell the command runs, "" for none
 	args      []string
 	env       map[string]string // the job's own variables
 	restart   corev1.RestartPolicy
@@ -233,7 +234,12 @@ func (r *renderer) env(p process) []corev1.EnvVar {
 		}
 	}
 	if r.s.PkgBundle != "" {
-		for _, e := range bundles.Env(r.s.PkgBundle, r.s.Type == jobs.TypePkgBuilder) {
+		writable := r.s.Type == jobs.TypePkgBuilder
+		env := bundles.Env(r.s.PkgBundle, writable)
+		if !scripts.Shipped(p.shell) {
+			env = append(env, bundles.DirectEnv(r.s.PkgBundle, writable)...)
+		}
+		for _, e := range env {
 			plain[e.Name] = e.Value
 		}
 	}

@@ -185,3 +185,36 @@ func TestMessageQServesItsPortsAndKeepsItsData(t *testing.T) {
 		}
 	}
 }
+
+// TestBundleReachesEveryShell: the shipped scripts add a bundle to the
+// image's Julia paths themselves (juliaenv.sh, tested with the scripts); a
+// shell of the image's own does not source them, so its container gets the
+// paths with the bundle on them directly.
+func TestBundleReachesEveryShell(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		job  jobs.Job
+		want map[string]string // JULIA_DEPOT_PATH, JULIA_LOAD_PATH, JRUN_BUNDLE_APPLIED of the master
+	}{
+		{"shipped shell", jobs.NewBatch("b", "run.jl", "work", jobs.WithPkgBundle("stats")),
+			map[string]string{"JULIA_DEPOT_PATH": "", "JULIA_LOAD_PATH": "", "JRUN_BUNDLE_APPLIED": ""}},
+		{"the image's shell", jobs.NewBatch("b", "run.jl", "work", jobs.WithPkgBundle("stats"), jobs.WithShell("/usr/local/bin/run.sh")),
+			map[string]string{"JULIA_DEPOT_PATH": ":/opt/juliarun/bundles/stats",
+				"JULIA_LOAD_PATH": ":/opt/juliarun/bundles/stats/environment", "JRUN_BUNDLE_APPLIED": "true"}},
+		{"the builder with the image's shell", jobs.NewPkgBuilder("p", "build.jl", "work", "stats", jobs.WithShell("/usr/local/bin/run.sh")),
+			map[string]string{"JULIA_DEPOT_PATH": "/opt/juliarun/bundles/stats:",
+				"JULIA_LOAD_PATH": ":/opt/juliarun/bundles/stats/environment", "JRUN_BUNDLE_APPLIED": "true"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for name, tmpl := range podsOf(renderJob(t, tt.job, &fixedRand{})) {
+				got := map[string]string{}
+				for k := range tt.want {
+					got[k] = envValue(tmpl.Spec.Containers[0].Env, k)
+				}
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("%s (-want +got):\n%s", name, diff)
+				}
+			}
+		})
+	}
+}

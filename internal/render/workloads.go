@@ -23,11 +23,11 @@ func (r *renderer) workloads() ([]client.Object, error) {
 	master := process{role: ServingRole(s.Type), resources: s.Resources, env: s.EnvVars, exposes: true}
 	switch s.Type {
 	case jobs.TypeBatch, jobs.TypeParBatch:
-		master.command = scripts.Command(s.Shell, s.StartScript)
+		master.command, master.shell = scripts.Command(s.Shell, s.StartScript), s.Shell
 	case jobs.TypePkgBuilder:
-		master.command = scripts.Command(s.Shell, s.BuilderScript)
+		master.command, master.shell = scripts.Command(s.Shell, s.BuilderScript), s.Shell
 	case jobs.TypeNotebook:
-		master.command = scripts.Command(s.Shell, "")
+		master.command, master.shell = scripts.Command(s.Shell, ""), s.Shell
 	case jobs.TypeWebserver:
 		master.command = []string{"nginx", "-c", r.inRunDir(s.CfgFile), "-g", "daemon off;"}
 	case jobs.TypeGeneric:
@@ -46,7 +46,7 @@ func (r *renderer) workloads() ([]client.Object, error) {
 		return []client.Object{r.deployment(master)}, nil
 	case jobs.TypeParBatchWorkers:
 		unit := process{role: ServingRole(s.Type), resources: s.Resources, env: s.EnvVars, exposes: true,
-			command: scripts.Command(s.Shell, s.StartScript)}
+			command: scripts.Command(s.Shell, s.StartScript), shell: s.Shell}
 		return []client.Object{r.workers(unit)}, nil
 	}
 	return nil, fmt.Errorf("no rendering for job type %q", s.Type)
@@ -57,7 +57,7 @@ func (r *renderer) workloads() ([]client.Object, error) {
 func (r *renderer) distributedWorker() process {
 	s := r.s
 	return process{role: labels.RoleWorker, resources: s.WorkerResources, env: s.WorkerEnvVars, listens: true,
-		command: scripts.Command(s.WorkerShell, s.WorkerStartScript)}
+		command: scripts.Command(s.WorkerShell, s.WorkerStartScript), shell: s.WorkerShell}
 }
 
 // masterJob runs the master once: a failure is the job's failure, never

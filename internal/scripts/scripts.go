@@ -78,6 +78,9 @@ func Files() map[string]string {
 	return out
 }
 
+// Shipped reports whether shell is one of the scripts the SDK ships.
+func Shipped(shell string) bool { return slices.Contains(shells, shell) }
+
 // Command returns a container's command for a job's shell and start script.
 // A shipped shell (master.sh, worker.sh, notebook.sh) runs from Dir with
 // /bin/sh, since a ConfigMap file has no execute bit; any other shell is an
@@ -85,7 +88,7 @@ func Files() map[string]string {
 // shell's argument.
 func Command(shell, script string) []string {
 	var cmd []string
-	if slices.Contains(shells, shell) {
+	if Shipped(shell) {
 		cmd = []string{"/bin/sh", path.Join(Dir, shell)}
 	} else {
 		cmd = []string{shell}

@@ -10,8 +10,6 @@ import (
 	"time"
 
 	"github.com/juliarun/sdk/internal/input"
-	"github.com/juliarun/sdk/internal/names"
-	"github.com/juliarun/sdk/internal/render"
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
 )
@@ -213,10 +211,11 @@ func (f *Client) Endpoint(_ context.Context, name string) (*juliarun.Endpoint, e
 }
 
 func (f *Client) endpoint(s jobs.Spec) *juliarun.Endpoint {
-	if !render.HasService(s) {
+	svc := juliarun.NativeLayout().Service(s)
+	if svc == "" {
 		return nil
 	}
-	ep := &juliarun.Endpoint{Address: names.Master(s.Name) + "." + f.namespace + ".svc", Ports: map[string]int{}}
+	ep := &juliarun.Endpoint{Address: svc + "." + f.namespace + ".svc", Ports: map[string]int{}}
 	for n, p := range s.Ports {
 		ep.Ports[n] = p.Service
 	}

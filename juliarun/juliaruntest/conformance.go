@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/juliarun/sdk/internal/labels"
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
 	"github.com/juliarun/sdk/resources"
@@ -204,7 +205,7 @@ func (k *conformance) leftovers(ctx context.Context, name string) []string {
 	for _, gvk := range k.layout.Kinds() {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(gvk.GroupVersion().WithKind(gvk.Kind + "List"))
-		if err := k.admin.List(ctx, list, client.InNamespace(k.ns), client.MatchingLabels{"juliarun.io/job": name}); err != nil {
+		if err := k.admin.List(ctx, list, client.InNamespace(k.ns), client.MatchingLabels{labels.Job: name}); err != nil {
 			left = append(left, fmt.Sprintf("listing %ss: %v", gvk.Kind, err))
 			continue
 		}

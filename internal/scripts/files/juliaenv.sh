@@ -31,12 +31,17 @@ master_exit_file() {
 # child's, a here-document included (an asynchronous command's stdin is
 # /dev/null unless redirected, hence fd 3).
 start_child() {
+	# The traps come first: a signal that reached PID 1 between the fork
+	# and a later trap would be dropped. One that arrives before the child
+	# exists is passed on as soon as it does.
+	child= pending=
+	trap 'pending=TERM; [ -z "$child" ] || kill -TERM "$child" 2>/dev/null || :' TERM
+	trap 'pending=INT; [ -z "$child" ] || kill -INT "$child" 2>/dev/null || :' INT
 	exec 3<&0
 	"$@" <&3 3<&- &
 	child=$!
 	exec 3<&-
-	trap 'kill -TERM "$child" 2>/dev/null || :' TERM
-	trap 'kill -INT "$child" 2>/dev/null || :' INT
+	[ -z "$pending" ] || kill -"$pending" "$child" 2>/dev/null || :
 }
 
 # wait_child waits for the child start_child started and returns its exit

@@ -14,7 +14,7 @@
 #
 # A JuliaParBatch worker ($JRUN_RUN_ID set) ends when its master has ended,
 # which master.sh records on the run volume: it then exits with
-# JRUN_EXIT_MASTER_ENDED, and the worker Job's podFailurePolicy ends the
+# $exit_master_ended (64), and the worker Job's podFailurePolicy ends the
 # whole worker Job on that code, so no worker keeps holding CPU, GPU or
 # memory for a master that is gone.
 set -eu
@@ -63,7 +63,9 @@ watch_master() {
 start_child julia -L "$JRUN_SCRIPTS/juliarun.jl" --worker --bind-to "0.0.0.0:$JRUN_WORKER_PORT" <<EOF_COOKIE
 $JRUN_CLUSTER_COOKIE
 EOF_COOKIE
-[ -z "${JRUN_RUN_ID:-}" ] || watch_master "$child" &
+if [ -n "${JRUN_RUN_ID:-}" ]; then
+	watch_master "$child" &
+fi
 code=0
 wait_child || code=$?
 if [ -n "${JRUN_RUN_ID:-}" ]; then
