@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -510,5 +512,30 @@ func TestStatusExplainsFailedCreate(t *testing.T) {
 	})
 	if st.Phase != juliarun.PhasePending {
 		t.Errorf("Status = %s %q, want Pending", st.Phase, st.Reason)
+	}
+}
+
+// TestLoggerFromContext: a call logs to the logger its context carries,
+// with the job and namespace attached, and to the Client's logger
+// otherwise.
+func TestLoggerFromContext(t *testing.T) {
+	var clientLog, callLog logBuffer
+	e := newEnv(t, apiOnlyCluster(t), juliarun.WithLogger(funcr.New(clientLog.write, funcr.Options{Verbosity: 2})))
+	if err := e.client.Start(context.Background(), jobs.NewBatch("logged", "run.jl", "work")); err != nil {
+		t.Fatal(err)
+	}
+	ctx := logr.NewContext(context.Background(), funcr.New(callLog.write, funcr.Options{Verbosity: 2}))
+	if _, err := e.client.Status(ctx, "logged"); err != nil {
+		t.Fatal(err)
+	}
+	if got := callLog.String(); !strings.Contains(got, `"status read"`) || !strings.Contains(got, `"job"="logged"`) ||
+		!strings.Contains(got, `"namespace"="`+e.ns+`"`) {
+		t.Errorf("the context's logger got %q; want the status read with job and namespace", got)
+	}
+	if strings.Contains(clientLog.String(), `"status read"`) {
+		t.Errorf("the Client's logger got the call that carried its own: %q", clientLog.String())
+	}
+	if !strings.Contains(clientLog.String(), `"job started"`) {
+		t.Errorf("the Client's logger missed the Start without a logger in its context: %q", clientLog.String())
 	}
 }

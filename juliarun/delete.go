@@ -47,7 +47,7 @@ func (k *kubeClient) Delete(ctx context.Context, name string, opts ...DeleteOpti
 			return fmt.Errorf("delete %s: %w", name, err)
 		}
 	}
-	k.log.V(1).Info("job deleting", "job", name, "namespace", k.ns)
+	k.logger(ctx, name).V(1).Info("job deleting")
 	if !deleteOptionsOf(opts).wait {
 		return nil
 	}
@@ -72,7 +72,7 @@ func (k *kubeClient) Delete(ctx context.Context, name string, opts ...DeleteOpti
 			return fmt.Errorf("delete %s: waiting for its objects to go: %w", name, err)
 		}
 	}
-	k.log.V(1).Info("job deleted", "job", name, "namespace", k.ns)
+	k.logger(ctx, name).V(1).Info("job deleted")
 	return nil
 }
 

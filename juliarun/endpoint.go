@@ -28,7 +28,7 @@ func (k *kubeClient) Endpoint(ctx context.Context, name string) (*Endpoint, erro
 	if err != nil {
 		return nil, fmt.Errorf("endpoint %s: %w", name, err)
 	}
-	k.log.V(1).Info("endpoint read", "job", name, "namespace", k.ns, "address", ep.Address)
+	k.logger(ctx, name).V(1).Info("endpoint read", "address", ep.Address)
 	return ep, nil
 }
 

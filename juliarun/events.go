@@ -24,7 +24,7 @@ func (k *kubeClient) warning(ctx context.Context, kind, name string) (string, er
 	err := k.c.List(ctx, &events, client.InNamespace(k.ns), client.MatchingFields{
 		"involvedObject.kind": kind, "involvedObject.name": name, "type": corev1.EventTypeWarning})
 	if apierrors.IsForbidden(err) {
-		k.log.V(1).Info("events not readable: Status explains less", "object", kind+" "+name, "namespace", k.ns)
+		k.logger(ctx, "").V(1).Info("events not readable: Status explains less", "object", kind+" "+name)
 		return "", nil
 	}
 	if err != nil {

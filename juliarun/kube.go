@@ -1,6 +1,7 @@
 package juliarun
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -114,4 +115,18 @@ func restMapper(cfg *rest.Config, httpClient *http.Client, scheme *runtime.Schem
 		return nil, err
 	}
 	return meta.FirstHitRESTMapper{MultiRESTMapper: meta.MultiRESTMapper{static, dynamic}}, nil
+}
+
+// logger returns the logger of a call about job name: the one in ctx
+// (logr.NewContext), else the Client's (WithLogger), with the job (unless
+// name is "") and the namespace attached once.
+func (k *kubeClient) logger(ctx context.Context, name string) logr.Logger {
+	l, err := logr.FromContext(ctx)
+	if err != nil {
+		l = k.log
+	}
+	if name == "" {
+		return l.WithValues("namespace", k.ns)
+	}
+	return l.WithValues("job", name, "namespace", k.ns)
 }

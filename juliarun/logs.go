@@ -62,7 +62,7 @@ func (k *kubeClient) Logs(ctx context.Context, name string, opts LogOptions) (io
 	if err != nil {
 		return nil, fmt.Errorf("logs %s (%s): %w", name, s.Type, err)
 	}
-	k.log.V(1).Info("logs opened", "job", name, "namespace", k.ns, "pod", pod, "follow", opts.Follow)
+	k.logger(ctx, name).V(1).Info("logs opened", "pod", pod, "follow", opts.Follow)
 	return stream, nil
 }
 

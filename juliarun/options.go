@@ -29,7 +29,9 @@ func WithNamespace(namespace string) Option {
 	return optionFunc(func(o *options) { o.namespace = namespace })
 }
 
-// WithLogger sets the logger each operation is logged to, at V(1) (Status,
+// WithLogger sets the logger each operation is logged to (a call whose
+// context carries a logger, logr.NewContext, logs there instead), with the
+// job and namespace as values, at V(1) (Status,
 // which Wait calls on every change, at V(2); retries at V(2)), with constant
 // messages and without secrets. Default: logr.Discard().
 func WithLogger(l logr.Logger) Option {

@@ -62,7 +62,7 @@ func (k *kubeClient) Scale(ctx context.Context, name string, n int) error {
 	if err != nil {
 		return fmt.Errorf("scale %s: %w", name, err)
 	}
-	k.log.V(1).Info("job scaled", "job", name, "namespace", k.ns, "requested", n)
+	k.logger(ctx, name).V(1).Info("job scaled", "requested", n)
 	return nil
 }
 
@@ -81,7 +81,7 @@ func (k *kubeClient) NWorkers(ctx context.Context, name string) (int, error) {
 		return 0, fmt.Errorf("nworkers %s: %w", name, err)
 	}
 	running := k.layout.Counts(target).Running
-	k.log.V(1).Info("workers counted", "job", name, "namespace", k.ns, "running", running)
+	k.logger(ctx, name).V(1).Info("workers counted", "running", running)
 	return running, nil
 }
 

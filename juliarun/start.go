@@ -33,7 +33,7 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job, opts ...StartOptio
 		return fmt.Errorf("start: %w: job is nil", jobs.ErrInvalid)
 	}
 	name := job.Spec().Name
-	log := k.log.WithValues("job", name, "namespace", k.ns, "type", job.Type())
+	log := k.logger(ctx, name).WithValues("type", job.Type())
 	objs, err := k.backend.Render(job, k.ns)
 	if err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
@@ -105,7 +105,7 @@ func (k *kubeClient) create(ctx context.Context, o client.Object, token string) 
 		if !b.wait(ctx) {
 			return err
 		}
-		k.log.V(2).Info("creation retried", "object", k.describe(o), "namespace", k.ns)
+		k.logger(ctx, o.GetLabels()[labels.Job]).V(2).Info("creation retried", "object", k.describe(o))
 	}
 }
 
@@ -199,7 +199,7 @@ func (k *kubeClient) dryRun(ctx context.Context, name string, objs []client.Obje
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("start %s (dry run): %w", name, err)
 	}
-	k.log.V(1).Info("job start dry-run accepted", "job", name, "namespace", k.ns, "objects", len(objs))
+	k.logger(ctx, name).V(1).Info("job start dry-run accepted", "objects", len(objs))
 	return nil
 }
 

@@ -55,7 +55,7 @@ func (k *kubeClient) statusOf(ctx context.Context, s jobs.Spec, root client.Obje
 		return nil, err
 	}
 	st := decide(k.layout, obs)
-	k.log.V(2).Info("status read", "job", s.Name, "namespace", k.ns, "phase", st.Phase,
+	k.logger(ctx, s.Name).V(2).Info("status read", "phase", st.Phase,
 		"requested", st.Requested, "running", st.Running)
 	return st, nil
 }

@@ -73,7 +73,7 @@ func (k *kubeClient) Update(ctx context.Context, job jobs.Job) error {
 	if err := k.c.Update(ctx, root); err != nil {
 		return fmt.Errorf("update %s: recording the change: %w", next.Name, err)
 	}
-	k.log.V(1).Info("job updated", "job", next.Name, "namespace", k.ns, "changed", changed)
+	k.logger(ctx, next.Name).V(1).Info("job updated", "changed", changed)
 	return nil
 }
 

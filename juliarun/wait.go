@@ -76,7 +76,7 @@ func (k *kubeClient) Wait(ctx context.Context, name string, cond Condition) (*St
 			}
 			last = st
 			if met(st) {
-				k.log.V(1).Info("wait ended", "job", name, "namespace", k.ns, "phase", st.Phase, "running", st.Running)
+				k.logger(ctx, name).V(1).Info("wait ended", "phase", st.Phase, "running", st.Running)
 				return st, nil
 			}
 		}
