@@ -146,15 +146,7 @@ func (r *renderer) workers(p process) client.Object {
 	if arrayUnits {
 		p.unitIndex = "metadata.annotations['" + labels.JobCompletionIndex + "']"
 	}
-	indexed := batchv1.IndexedCompletion
-	job := &batchv1.Job{
-		TypeMeta:   typeMeta("batch/v1", "Job"),
-		ObjectMeta: r.meta(names.Workers(r.s.Name), labels.RoleWorker),
-		Spec: batchv1.JobSpec{
-			CompletionMode: &indexed,
-			Template:       r.podTemplate(p),
-		},
-	}
+	job := r.indexedWorkers(p)
 	if r.s.Restart == jobs.RestartNever {
 		// A failed worker is not replaced.
 		job.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever
@@ -181,24 +173,16 @@ func (r *renderer) workers(p process) client.Object {
 // could not do this: its pods restart whatever their exit code.
 func (r *renderer) sessionWorkers(p process) *batchv1.Job {
 	p.restart = corev1.RestartPolicyNever
-	indexed := batchv1.IndexedCompletion
 	container := containerName
-	job := &batchv1.Job{
-		TypeMeta:   typeMeta("batch/v1", "Job"),
-		ObjectMeta: r.meta(names.Workers(r.s.Name), labels.RoleWorker),
-		Spec: batchv1.JobSpec{
-			CompletionMode: &indexed,
-			Template:       r.podTemplate(p),
-			PodFailurePolicy: &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
-				{Action: batchv1.PodFailurePolicyActionFailJob, OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
-					ContainerName: &container, Operator: batchv1.PodFailurePolicyOnExitCodesOpIn,
-					Values: []int32{scripts.ExitMasterEnded}}},
-				// A preempted or evicted worker is replaced without counting.
-				{Action: batchv1.PodFailurePolicyActionIgnore, OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{
-					{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}}},
-			}},
-		},
-	}
+	job := r.indexedWorkers(p)
+	job.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{
+		{Action: batchv1.PodFailurePolicyActionFailJob, OnExitCodes: &batchv1.PodFailurePolicyOnExitCodesRequirement{
+			ContainerName: &container, Operator: batchv1.PodFailurePolicyOnExitCodesOpIn,
+			Values: []int32{scripts.ExitMasterEnded}}},
+		// A preempted or evicted worker is replaced without counting.
+		{Action: batchv1.PodFailurePolicyActionIgnore, OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{
+			{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}}},
+	}}
 	if r.s.Restart == jobs.RestartNever {
 		zero := int32(0)
 		job.Spec.BackoffLimitPerIndex = &zero
@@ -208,6 +192,17 @@ func (r *renderer) sessionWorkers(p process) *batchv1.Job {
 	}
 	SetJobWorkers(job, r.s.NWorkers)
 	return job
+}
+
+// indexedWorkers is the Indexed Job of workers running p, before the
+// restart and failure policies that differ by job type.
+func (r *renderer) indexedWorkers(p process) *batchv1.Job {
+	indexed := batchv1.IndexedCompletion
+	return &batchv1.Job{
+		TypeMeta:   typeMeta("batch/v1", "Job"),
+		ObjectMeta: r.meta(names.Workers(r.s.Name), labels.RoleWorker),
+		Spec:       batchv1.JobSpec{CompletionMode: &indexed, Template: r.podTemplate(p)},
+	}
 }
 
 // SetJobWorkers sets an Indexed Job's worker count: completions and

@@ -80,29 +80,17 @@ func (p *component) waitHealthy(ctx context.Context, port int) error {
 		Timeout:   time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, // self-signed, loopback only
 	}
-	defer client.CloseIdleConnections()
-	url := "https://127.0.0.1:" + strconv.Itoa(port) + "/healthz"
-	for {
-		if err := p.running(); err != nil {
-			return err
-		}
-		if resp, err := client.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("juliaruntest: %s not healthy on port %d: %w (log: %s)", p.name, port, ctx.Err(), p.logPath)
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
+	return p.waitOK(ctx, client, "https://127.0.0.1:"+strconv.Itoa(port)+"/healthz")
 }
 
 // waitHTTP polls url (plain HTTP, on this machine) until it answers 200.
 func (p *component) waitHTTP(ctx context.Context, url string) error {
-	client := &http.Client{Timeout: time.Second}
+	return p.waitOK(ctx, &http.Client{Timeout: time.Second}, url)
+}
+
+// waitOK polls url with client every 100 ms until it answers 200, the
+// process ends, or ctx does.
+func (p *component) waitOK(ctx context.Context, client *http.Client, url string) error {
 	defer client.CloseIdleConnections()
 	for {
 		if err := p.running(); err != nil {
