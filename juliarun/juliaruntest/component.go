@@ -74,13 +74,60 @@ func (p *component) running() error {
 	}
 }
 
-// waitHealthy polls https://127.0.0.1:port/healthz until it answers 200.
+// waitHealthy polls https://127.0.0.1:port/healthz until it answers 200
+// and the process itself listens on port (another may have taken it).
 func (p *component) waitHealthy(ctx context.Context, port int) error {
 	client := &http.Client{
 		Timeout:   time.Second,
 		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}, // self-signed, loopback only
 	}
-	return p.waitOK(ctx, client, "https://127.0.0.1:"+strconv.Itoa(port)+"/healthz")
+	if err := p.waitOK(ctx, client, "https://127.0.0.1:"+strconv.Itoa(port)+"/healthz"); err != nil {
+		return err
+	}
+	for !p.listensOn(port) {
+		if err := p.running(); err != nil {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("juliaruntest: %s does not listen on port %d: %w (log: %s)", p.name, port, ctx.Err(), p.logPath)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
+// listensOn reports whether the process holds a listening TCP socket on
+// port: one of its file descriptors is a socket whose inode
+// /proc/<pid>/net/tcp{,6} lists in state LISTEN (0A) on that port.
+func (p *component) listensOn(port int) bool {
+	pid := strconv.Itoa(p.cmd.Process.Pid)
+	fds, err := os.ReadDir(filepath.Join("/proc", pid, "fd"))
+	if err != nil {
+		return false
+	}
+	inodes := map[string]bool{}
+	for _, fd := range fds {
+		if target, err := os.Readlink(filepath.Join("/proc", pid, "fd", fd.Name())); err == nil {
+			if inode, ok := strings.CutPrefix(target, "socket:["); ok {
+				inodes[strings.TrimSuffix(inode, "]")] = true
+			}
+		}
+	}
+	hexPort := fmt.Sprintf(":%04X", port)
+	for _, table := range []string{"tcp", "tcp6"} {
+		data, err := os.ReadFile(filepath.Join("/proc", pid, "net", table))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			if len(f) > 9 && strings.HasSuffix(f[1], hexPort) && f[3] == "0A" && inodes[f[9]] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // waitHTTP polls url (plain HTTP, on this machine) until it answers 200.

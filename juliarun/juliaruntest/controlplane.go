@@ -41,29 +41,17 @@ func (c *Cluster) startComponents(ctx context.Context) error {
 		"--bind-address=127.0.0.1",
 	}
 
-	cmPort, err := freePort()
-	if err != nil {
-		return err
-	}
-	cm, err := c.start(clusterbin.KubeControllerManager, append(auth,
-		"--secure-port="+strconv.Itoa(cmPort),
+	if _, err := c.startServing(ctx, clusterbin.KubeControllerManager, append(auth,
 		// Without the signing key the token controller stays off.
 		"--service-account-private-key-file="+filepath.Join(certDir, "sa-signer.key"),
 		"--kube-api-qps=200", "--kube-api-burst=400",
 		"--concurrent-statefulset-syncs=10", "--concurrent-job-syncs=10",
-	)...)
-	if err != nil {
+	)...); err != nil {
 		return err
 	}
-	schedPort, err := freePort()
-	if err != nil {
-		return err
-	}
-	sched, err := c.start(clusterbin.KubeScheduler, append(auth,
-		"--secure-port="+strconv.Itoa(schedPort),
+	if _, err := c.startServing(ctx, clusterbin.KubeScheduler, append(auth,
 		"--kube-api-qps=200", "--kube-api-burst=400",
-	)...)
-	if err != nil {
+	)...); err != nil {
 		return err
 	}
 	stages, err := c.writeStages()
@@ -96,16 +84,35 @@ func (c *Cluster) startComponents(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := cm.waitHealthy(ctx, cmPort); err != nil {
-		return err
-	}
-	if err := sched.waitHealthy(ctx, schedPort); err != nil {
-		return err
-	}
 	if err := c.createNodes(ctx, kwok); err != nil {
 		return err
 	}
 	return nil
+}
+
+// startServing starts binary with args and --secure-port=<a free port>,
+// and waits until it serves /healthz on that port itself. A port another
+// process took between freePort and the bind (clusters of several test
+// binaries starting side by side) is tried again with another: the other
+// process's /healthz must not pass for this one's.
+func (c *Cluster) startServing(ctx context.Context, binary string, args ...string) (*component, error) {
+	for attempt := 1; ; attempt++ {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		p, err := c.start(binary, append(args, "--secure-port="+strconv.Itoa(port))...)
+		if err != nil {
+			return nil, err
+		}
+		err = p.waitHealthy(ctx, port)
+		if err == nil {
+			return p, nil
+		}
+		if attempt == 3 || !strings.Contains(tailFile(p.logPath, 4000), "address already in use") {
+			return nil, err
+		}
+	}
 }
 
 func (c *Cluster) start(binary string, args ...string) (*component, error) {
