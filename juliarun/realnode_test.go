@@ -2,7 +2,6 @@ package juliarun_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -71,19 +70,6 @@ func realNodeCluster(t *testing.T) *juliaruntest.Cluster {
 	return realNode.cluster
 }
 
-// standinRecord is what the stand-in julia records of how it was started
-// ($JRUN_DIR/.standin/<hostname>.json; docs/IMAGES.md).
-type standinRecord struct {
-	Hostname string            `json:"hostname"`
-	Argv     []string          `json:"argv"`
-	Cwd      string            `json:"cwd"`
-	Env      map[string]string `json:"env"`
-	UID      int               `json:"uid"`
-	GID      int               `json:"gid"`
-	Mode     string            `json:"mode"`
-	Stdin    *string           `json:"stdin"`
-}
-
 func (e *env) volumeFile(t *testing.T, volume, name string) string {
 	t.Helper()
 	return filepath.Join(e.cluster.VolumePath(e.ns, volume), name)
@@ -106,26 +92,13 @@ func (e *env) putFile(t *testing.T, volume, name, content string) {
 	}
 }
 
-func (e *env) records(t *testing.T) map[string]standinRecord {
+func (e *env) records(t *testing.T) map[string]nodeimages.StandInRecord {
 	t.Helper()
-	dir := e.volumeFile(t, "work", ".standin")
-	entries, err := os.ReadDir(dir)
-	if err != nil && !os.IsNotExist(err) {
+	recs, err := nodeimages.ReadStandInRecords(e.cluster.VolumePath(e.ns, "work"))
+	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]standinRecord{}
-	for _, ent := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, ent.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var r standinRecord
-		if err := json.Unmarshal(b, &r); err != nil {
-			t.Fatalf("%s: %v", ent.Name(), err)
-		}
-		out[r.Hostname] = r
-	}
-	return out
+	return recs
 }
 
 // deleteQuickly deletes the job and checks that it took less than the

@@ -145,7 +145,7 @@ func smokeJuliaStandIn(t *testing.T, f *imageFS) {
 		t.Errorf("out/hello.txt not written by uid %d: %v", podUID, err)
 	}
 	host, _ := os.Hostname()
-	var rec standInRecord
+	var rec StandInRecord
 	b, err := os.ReadFile(filepath.Join(r.dir, "mnt/run/.standin", host+".json"))
 	if err != nil || json.Unmarshal(b, &rec) != nil {
 		t.Fatalf("no record: %v\n%s", err, out)

@@ -22,23 +22,6 @@ import (
 	"github.com/juliarun/sdk/internal/scripts"
 )
 
-// standInRecord is the part of the stand-in's record the tests read.
-type standInRecord struct {
-	StandIn string            `json:"standin"`
-	PID     int               `json:"pid"`
-	Argv    []string          `json:"argv"`
-	Cwd     string            `json:"cwd"`
-	Env     map[string]string `json:"env"`
-	UID     int               `json:"uid"`
-	GID     int               `json:"gid"`
-	Mode    string            `json:"mode"`
-	Loads   []string          `json:"loads"`
-	Script  string            `json:"script"`
-	Args    []string          `json:"args"`
-	Stdin   *string           `json:"stdin"`
-	Listen  string            `json:"listen"`
-}
-
 // standIn builds the stand-in into a directory of the test's own (the Go
 // build cache makes every build after the first quick) and returns its path,
 // named julia so that a directory on PATH provides it.
@@ -80,14 +63,14 @@ func exitCode(t *testing.T, err error) int {
 	return -1
 }
 
-func readRecord(t *testing.T, dir string) standInRecord {
+func readRecord(t *testing.T, dir string) StandInRecord {
 	t.Helper()
 	host, _ := os.Hostname()
 	b, err := os.ReadFile(filepath.Join(dir, ".standin", host+".json"))
 	if err != nil {
 		t.Fatalf("no record on the run volume: %v", err)
 	}
-	var r standInRecord
+	var r StandInRecord
 	if err := json.Unmarshal(b, &r); err != nil {
 		t.Fatalf("record %s: %v", b, err)
 	}
