@@ -44,7 +44,14 @@ func newestWarning(events []corev1.Event) string {
 	if newest == nil {
 		return ""
 	}
-	return strings.TrimSuffix(newest.Reason+": "+strings.TrimSpace(newest.Message), ": ")
+	reason := newest.Reason
+	if reason == "FailedScheduling" {
+		// The scheduler records the event and then the pod's PodScheduled
+		// condition; read in between, the pod is explained as it will be
+		// once the condition is there (podReason).
+		reason = "unschedulable"
+	}
+	return strings.TrimSuffix(reason+": "+strings.TrimSpace(newest.Message), ": ")
 }
 
 // lastSeen is when the event last happened, whichever events API wrote it.

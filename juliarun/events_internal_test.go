@@ -57,6 +57,9 @@ func TestWhyPodsWait(t *testing.T) {
 			{Reason: "FailedCreate", Message: `pods "w-3" is forbidden: exceeded quota: q`, EventTime: metav1.NewMicroTime(t0),
 				Series: &corev1.EventSeries{LastObservedTime: metav1.NewMicroTime(t0.Add(3 * time.Minute))}},
 		}, `FailedCreate: pods "w-3" is forbidden: exceeded quota: q`},
+		{"the scheduler's event before its pod condition", []corev1.Event{
+			{Reason: "FailedScheduling", Message: `0/2 nodes are available: persistentvolumeclaim "c" not found.`, LastTimestamp: at(time.Minute)},
+		}, `unschedulable: 0/2 nodes are available: persistentvolumeclaim "c" not found.`},
 		{"only an event time", []corev1.Event{{Reason: "FailedMount", EventTime: metav1.NewMicroTime(t0)}}, "FailedMount"},
 	}
 	for _, tt := range events {
