@@ -17,24 +17,33 @@ import (
 	"github.com/juliarun/sdk/internal/clusterbin"
 )
 
-// Options shape a cluster.
+// Options shape a cluster. The zero value starts the API server only.
 type Options struct {
-	// Nodes is the number of simulated nodes. Zero starts the API server
-	// only: objects are stored and validated, but no controller acts on them
-	// and no pod runs.
+	// Nodes is the number of simulated nodes of the default pool, named
+	// NodeName(i), of the shape NodeCPU, NodeMemory, NodeGPU and NodePods,
+	// without taints or PoolLabel. Default: 0. With no simulated node in
+	// any pool (NodePools) and no real node, only the API server starts:
+	// objects are stored and validated, but no controller acts on them and
+	// no pod runs.
 	Nodes int
-	// NodeCPU is each node's CPU capacity. Default: "4".
+	// NodeCPU is the CPU capacity of each node of Nodes. Default: "4".
 	NodeCPU string
-	// NodeMemory is each node's memory capacity. Default: "16Gi".
+	// NodeMemory is the memory capacity of each node of Nodes. Default:
+	// "16Gi".
 	NodeMemory string
-	// NodeGPU is each node's number of nvidia.com/gpu. Default: 0.
+	// NodeGPU is the number of nvidia.com/gpu of each node of Nodes.
+	// Default: 0.
 	NodeGPU int
-	// NodePods is the number of pods each node can hold. Default: 110, as a
-	// kubelet's.
+	// NodePods is the number of pods each node of Nodes can hold. Default:
+	// 110, as a kubelet's.
 	NodePods int
+	// NodePools are more simulated nodes, in named pools, each of its own
+	// shape, labels and taints (see NodePool), beside the nodes of Nodes.
+	// Pool names must be unique. Default: none.
+	NodePools []NodePool
 	// JobPodLifetime: pods owned by a batch/v1 Job exit 0 this long after
-	// they start running. Zero: every pod runs until ExitPod says otherwise,
-	// like a long-running Julia process.
+	// they start running. Default: 0, every pod runs until ExitPod says
+	// otherwise, like a long-running Julia process.
 	JobPodLifetime time.Duration
 	// PodLog is the output every simulated container shows to
 	// `kubectl logs` and Client.Logs. Default: one line saying that the
@@ -43,28 +52,26 @@ type Options struct {
 	// RealNodes is the number of real nodes, 0 or 1: a kubelet with
 	// containerd, runc, CNI, kube-proxy and CoreDNS that runs containers
 	// for real, named RealNodeName and labelled RealNodeLabel. With
-	// simulated nodes beside it, it is tainted (RealNodeTaintKey) so only
-	// pods that ask for it land there (OnRealNode); alone (Nodes 0), it is
-	// untainted and every pod runs on it. A real node needs root and the
-	// binaries of `go run ./hack/clusterbin -realnode` (RealNodeAvailable);
-	// only one runs per machine at a time: Start waits for another
-	// process's real node to stop (RealNodeLock). See docs/TESTING.md.
+	// simulated nodes beside it (Nodes or NodePools), it is tainted
+	// (RealNodeTaintKey) so only pods that ask for it land there
+	// (OnRealNode); alone, it is untainted and every pod runs on it. A real
+	// node needs root and the binaries of `go run ./hack/clusterbin
+	// -realnode` (RealNodeAvailable); only one runs per machine at a time:
+	// Start waits for another process's real node to stop (RealNodeLock).
+	// See docs/TESTING.md. Default: 0.
 	RealNodes int
 	// RealNodeImages are image tarballs Start imports into the real node's
 	// containerd (see ImportImage). Pods cannot pull images: every
-	// registry is unreachable from the real node.
+	// registry is unreachable from the real node. Default: none.
 	RealNodeImages []string
 }
 
 func (o Options) withDefaults() Options {
-	if o.NodeCPU == "" {
-		o.NodeCPU = "4"
-	}
-	if o.NodeMemory == "" {
-		o.NodeMemory = "16Gi"
-	}
-	if o.NodePods == 0 {
-		o.NodePods = 110
+	d := o.defaultPool().withDefaults()
+	o.NodeCPU, o.NodeMemory, o.NodePods = d.CPU, d.Memory, d.Pods
+	o.NodePools = append([]NodePool(nil), o.NodePools...)
+	for i := range o.NodePools {
+		o.NodePools[i] = o.NodePools[i].withDefaults()
 	}
 	if o.PodLog == "" {
 		o.PodLog = "juliaruntest: a simulated process on a simulated node; nothing runs here\n"
@@ -117,11 +124,8 @@ func Available() error {
 // Start brings up a cluster. It builds nothing: see EnsureBinaries. On error
 // everything it started is stopped again.
 func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
-	if opts.Nodes < 0 {
-		return nil, errors.New("juliaruntest: Options.Nodes must not be negative")
-	}
-	if opts.RealNodes < 0 || opts.RealNodes > 1 {
-		return nil, errors.New("juliaruntest: Options.RealNodes must be 0 or 1 (one real node per machine)")
+	if err := opts.withDefaults().validate(); err != nil {
+		return nil, err
 	}
 	if err := Available(); err != nil {
 		return nil, err
@@ -132,9 +136,6 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 		}
 	}
 	for _, img := range opts.RealNodeImages {
-		if opts.RealNodes == 0 {
-			return nil, errors.New("juliaruntest: Options.RealNodeImages needs a real node (Options.RealNodes)")
-		}
 		if _, err := os.Stat(img); err != nil {
 			return nil, fmt.Errorf("juliaruntest: Options.RealNodeImages: %w", err)
 		}
@@ -173,7 +174,7 @@ func Start(ctx context.Context, opts Options) (c *Cluster, err error) {
 
 // hasComponents reports whether the cluster runs controller-manager,
 // scheduler and kwok: whenever it has nodes, simulated or real.
-func (c *Cluster) hasComponents() bool { return c.opts.Nodes > 0 || c.opts.RealNodes > 0 }
+func (c *Cluster) hasComponents() bool { return c.opts.simulatedNodes() > 0 || c.opts.RealNodes > 0 }
 
 func (c *Cluster) startAPIServer() error {
 	useExisting := false

@@ -12,6 +12,11 @@
 //	defer c.Stop()
 //	cfg := c.Config() // a *rest.Config with cluster-admin rights
 //
+// Options.NodePools adds named pools of simulated nodes, each with its own
+// count, capacity, GPUs, labels (PoolLabel names the pool) and taints, so
+// tests can place pods by node selector and toleration, and see the
+// scheduler preempt lower-priority pods (CreatePriorityClass).
+//
 // Simulated processes run until ExitPod ends them, or, for pods of a
 // batch/v1 Job, until Options.JobPodLifetime has passed.
 //

@@ -24,53 +24,70 @@ const (
 // NodeName returns the name of the i-th simulated node (from 0).
 func NodeName(i int) string { return "kwok-node-" + strconv.Itoa(i) }
 
-func (c *Cluster) node(i int) (*corev1.Node, error) {
-	capacity := corev1.ResourceList{}
-	for name, value := range map[corev1.ResourceName]string{
-		corev1.ResourceCPU: c.opts.NodeCPU, corev1.ResourceMemory: c.opts.NodeMemory,
-		corev1.ResourcePods: strconv.Itoa(c.opts.NodePods),
-	} {
-		q, err := resource.ParseQuantity(value)
+// node returns the i-th node of pool, which has its defaults set.
+func (p NodePool) node(i int) (*corev1.Node, error) {
+	capacity := corev1.ResourceList{corev1.ResourcePods: *resource.NewQuantity(int64(p.Pods), resource.DecimalSI)}
+	for name, value := range map[corev1.ResourceName]string{corev1.ResourceCPU: p.CPU, corev1.ResourceMemory: p.Memory} {
+		q, err := parseCapacity(value)
 		if err != nil {
 			return nil, fmt.Errorf("juliaruntest: node %s %q: %w", name, value, err)
 		}
 		capacity[name] = q
 	}
-	if c.opts.NodeGPU > 0 {
-		capacity[GPUResource] = *resource.NewQuantity(int64(c.opts.NodeGPU), resource.DecimalSI)
+	if p.GPU > 0 {
+		capacity[GPUResource] = *resource.NewQuantity(int64(p.GPU), resource.DecimalSI)
 	}
-	name := NodeName(i)
+	name := p.nodeName(i)
+	labels := map[string]string{corev1.LabelOSStable: "linux", corev1.LabelArchStable: "amd64"}
+	for k, v := range p.Labels {
+		labels[k] = v
+	}
+	labels[NodeLabel] = "kwok"
+	labels[corev1.LabelHostname] = name
+	if p.Name != "" {
+		labels[PoolLabel] = p.Name
+	}
+	var taints []corev1.Taint
+	for _, t := range p.Taints {
+		taints = append(taints, *t.DeepCopy())
+	}
 	return &corev1.Node{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:        name,
 			Annotations: map[string]string{kwokNodeAnnotation: "fake", "node.alpha.kubernetes.io/ttl": "0"},
-			Labels: map[string]string{
-				NodeLabel: "kwok", corev1.LabelHostname: name, corev1.LabelOSStable: "linux",
-				corev1.LabelArchStable: "amd64",
-			},
+			Labels:      labels,
 		},
+		Spec:   corev1.NodeSpec{Taints: taints},
 		Status: corev1.NodeStatus{Capacity: capacity, Allocatable: capacity.DeepCopy()},
 	}, nil
 }
 
-// createNodes creates the simulated nodes and waits until kwok reports every
-// one Ready.
+// nodePools returns the default pool (Options.Nodes) and Options.NodePools,
+// of options whose defaults are set.
+func (o Options) nodePools() []NodePool { return append([]NodePool{o.defaultPool()}, o.NodePools...) }
+
+// createNodes creates the simulated nodes of every pool and waits until
+// kwok reports every one Ready.
 func (c *Cluster) createNodes(ctx context.Context, kwok *component) error {
-	for i := range c.opts.Nodes {
-		n, err := c.node(i)
-		if err != nil {
-			return err
-		}
-		if _, err := c.client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{}); err != nil {
-			return fmt.Errorf("juliaruntest: creating node %s: %w", n.Name, err)
+	var names []string
+	for _, pool := range c.opts.nodePools() {
+		for i := range pool.Count {
+			n, err := pool.node(i)
+			if err != nil {
+				return err
+			}
+			if _, err := c.client.CoreV1().Nodes().Create(ctx, n, metav1.CreateOptions{}); err != nil {
+				return fmt.Errorf("juliaruntest: creating node %s: %w", n.Name, err)
+			}
+			names = append(names, n.Name)
 		}
 	}
 	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		if err := kwok.running(); err != nil {
 			return false, err
 		}
-		for i := range c.opts.Nodes {
-			n, err := c.client.CoreV1().Nodes().Get(ctx, NodeName(i), metav1.GetOptions{})
+		for _, name := range names {
+			n, err := c.client.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
 			if err != nil || !nodeReady(n) {
 				return false, nil
 			}
@@ -78,7 +95,7 @@ func (c *Cluster) createNodes(ctx context.Context, kwok *component) error {
 		return true, nil
 	})
 	if err != nil {
-		return fmt.Errorf("juliaruntest: waiting for %d nodes to be Ready: %w%s", c.opts.Nodes, err, c.logHint())
+		return fmt.Errorf("juliaruntest: waiting for %d nodes to be Ready: %w%s", len(names), err, c.logHint())
 	}
 	return nil
 }

@@ -121,7 +121,7 @@ func (c *Cluster) startRealNode(ctx context.Context) error {
 		binDir:  clusterbin.NodeDir(base),
 		dir:     RealNodeRoot,
 		logsDir: filepath.Join(c.dir, "realnode"),
-		tainted: c.opts.Nodes > 0,
+		tainted: c.opts.simulatedNodes() > 0,
 	}
 	if err := os.Mkdir(n.logsDir, 0o755); err != nil {
 		return err
