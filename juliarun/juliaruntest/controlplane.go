@@ -167,7 +167,7 @@ spec:
 // writeStages writes kwok's configuration (Stages and ClusterLogs) and
 // returns the file's path.
 func (c *Cluster) writeStages() (string, error) {
-	names := []string{"node-initialize.yaml", "node-heartbeat.yaml", "pod-ready.yaml", "pod-delete.yaml"}
+	names := []string{"node-initialize.yaml", "node-heartbeat.yaml", "pod-ready.yaml", "pod-disrupted.yaml", "pod-delete.yaml"}
 	if c.opts.JobPodLifetime > 0 {
 		names = append(names, "pod-complete.yaml")
 	}

@@ -2,16 +2,21 @@ package juliaruntest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
 )
 
 func TestOptionsWithDefaults(t *testing.T) {
@@ -404,4 +409,156 @@ func schedulingEvent(t *testing.T, cs kubernetes.Interface, pod string) corev1.E
 		return true, nil
 	})
 	return event
+}
+
+// TestNodePoolPreemption fills a pool with two low-priority pods, a plain
+// one and one of a Job whose podFailurePolicy ignores disruptions; a
+// high-priority pod that needs their room preempts both: the scheduler
+// marks them DisruptionTarget and deletes them, kwok ends them (Failed, as
+// a kubelet would) and removes them, the Job does not count its pod as
+// failed, and the preemptor runs in their place.
+func TestNodePoolPreemption(t *testing.T) {
+	taint := corev1.Taint{Key: "example.com/dedicated", Value: "batch", Effect: corev1.TaintEffectNoSchedule}
+	c := StartForTest(t, Options{NodePools: []NodePool{{Name: "full", Count: 1, CPU: "2", Taints: []corev1.Taint{taint}}}})
+	cs, ctx := clientset(t, c), t.Context()
+	for name, value := range map[string]int32{"low": 100, "high": 1000} {
+		if err := c.CreatePriorityClass(ctx, name, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	toleration := corev1.Toleration{Key: taint.Key, Operator: corev1.TolerationOpEqual, Value: taint.Value, Effect: taint.Effect}
+	onPool := map[string]string{PoolLabel: "full"}
+	victimLabels := map[string]string{"test": "victim"}
+
+	plain := poolPod("plain-victim", "1", onPool, toleration)
+	plain.Labels = victimLabels
+	plain.Spec.PriorityClassName = "low"
+	if _, err := cs.CoreV1().Pods(ns).Create(ctx, plain, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	lowJob := job("low-job", &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{{
+		Action:          batchv1.PodFailurePolicyActionIgnore,
+		OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{{Type: corev1.DisruptionTarget}},
+	}}})
+	lowJob.Spec.Template.Labels = victimLabels
+	lowJob.Spec.Template.Spec = poolPod("", "1", onPool, toleration).Spec
+	lowJob.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyNever
+	lowJob.Spec.Template.Spec.PriorityClassName = "low"
+	if _, err := cs.BatchV1().Jobs(ns).Create(ctx, lowJob, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var victims *corev1.PodList
+	eventually(t, "two running victims", func(ctx context.Context) (bool, error) {
+		var err error
+		victims, err = cs.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "test=victim"})
+		if err != nil || len(victims.Items) != 2 {
+			return false, err
+		}
+		for _, p := range victims.Items {
+			if !podRunning(&p) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	for _, p := range victims.Items {
+		if diff := cmp.Diff(int32(100), ptr.Deref(p.Spec.Priority, 0)); diff != "" {
+			t.Errorf("%s: priority (-want +got):\n%s", p.Name, diff)
+		}
+	}
+	// Watch the victims from their running state on, to see their last
+	// state before they go.
+	w, err := cs.CoreV1().Pods(ns).Watch(ctx, metav1.ListOptions{
+		LabelSelector: "test=victim", ResourceVersion: victims.ResourceVersion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	preemptor := poolPod("preemptor", "2", onPool, toleration)
+	preemptor.Spec.PriorityClassName = "high"
+	if _, err := cs.CoreV1().Pods(ns).Create(ctx, preemptor, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	last := map[string]*corev1.Pod{}
+	for _, p := range victims.Items {
+		last[p.Name] = &p
+	}
+	deleted := map[string]bool{}
+	timeout := time.After(60 * time.Second)
+	for len(deleted) < len(victims.Items) {
+		select {
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				t.Fatal("the watch on the victims ended before they were deleted")
+			}
+			p, isPod := ev.Object.(*corev1.Pod)
+			if !isPod {
+				t.Fatalf("watch event %s: %#v", ev.Type, ev.Object)
+			}
+			if _, victim := last[p.Name]; !victim {
+				continue // the Job's replacement
+			}
+			last[p.Name] = p
+			if ev.Type == watch.Deleted {
+				deleted[p.Name] = true
+			}
+		case <-timeout:
+			t.Fatalf("the victims were not all deleted (deleted: %v)", deleted)
+		}
+	}
+
+	// What a client sees of a victim before it goes.
+	type victimState struct {
+		Terminating bool
+		Phase       corev1.PodPhase
+		Disruption  corev1.PodCondition // without times
+		ExitCode    int32
+	}
+	var want, got []victimState
+	for _, p := range victims.Items {
+		want = append(want, victimState{
+			Terminating: true, Phase: corev1.PodFailed, ExitCode: 143,
+			Disruption: corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue,
+				Reason: corev1.PodReasonPreemptionByScheduler, Message: "default-scheduler: preempting to accommodate a higher priority pod"},
+		})
+		l := last[p.Name]
+		s := victimState{Terminating: l.DeletionTimestamp != nil, Phase: l.Status.Phase}
+		for _, cond := range l.Status.Conditions {
+			if cond.Type == corev1.DisruptionTarget {
+				s.Disruption = corev1.PodCondition{Type: cond.Type, Status: cond.Status, Reason: cond.Reason, Message: cond.Message}
+			}
+		}
+		if cst := l.Status.ContainerStatuses; len(cst) == 1 && cst[0].State.Terminated != nil {
+			s.ExitCode = cst[0].State.Terminated.ExitCode
+		}
+		got = append(got, s)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("the victims' last states (-want +got):\n%s", diff)
+	}
+	if _, err := cs.CoreV1().Pods(ns).Get(ctx, plain.Name, metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("getting the plain victim after its deletion: %v, want NotFound", err)
+	}
+
+	placed := waitPod(t, cs, ns, "preemptor", "Running", podRunning)
+	if diff := cmp.Diff(PoolNodeName("full", 0), placed.Spec.NodeName); diff != "" {
+		t.Errorf("preemptor's node (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(int32(1000), ptr.Deref(placed.Spec.Priority, 0)); diff != "" {
+		t.Errorf("preemptor's priority (-want +got):\n%s", diff)
+	}
+	// The Job's policy ignored the disruption: no failure counted, and a
+	// replacement waits for room.
+	eventually(t, "the low-priority Job to replace its pod", func(ctx context.Context) (bool, error) {
+		j, err := cs.BatchV1().Jobs(ns).Get(ctx, lowJob.Name, metav1.GetOptions{})
+		if err != nil {
+			return false, err
+		}
+		if j.Status.Failed != 0 || len(j.Status.Conditions) != 0 {
+			return false, fmt.Errorf("the Job counted the preemption: failed %d, conditions %+v", j.Status.Failed, j.Status.Conditions)
+		}
+		return j.Status.Active == 1, nil
+	})
 }
