@@ -21,6 +21,9 @@ type Batch struct {
 	GPU               int
 	Shell             string
 	EnvVars           map[string]string
+	// Settings are the Kubernetes settings a real cluster asks for: see
+	// Settings and the options that set them.
+	Settings Settings
 
 	misapplied []string
 }
@@ -38,7 +41,7 @@ func NewBatch(name, startScript, runVolume string, opts ...Option) *Batch {
 		AdditionalVolumes: s.AdditionalVolumes, Ports: s.Ports, External: s.External, Image: s.Image,
 		CPU: s.Resources.CPU, CPULimit: s.Resources.CPULimit, Memory: s.Resources.Memory,
 		MemoryLimit: s.Resources.MemoryLimit, GPU: s.Resources.GPU, Shell: s.Shell, EnvVars: s.EnvVars,
-		misapplied: misapplied,
+		Settings: s.Settings, misapplied: misapplied,
 	}
 }
 
@@ -48,7 +51,8 @@ func (*Batch) Type() Type { return TypeBatch }
 // Spec returns the job as a Spec.
 func (j *Batch) Spec() Spec {
 	return Spec{
-		Type: TypeBatch, Name: j.Name, StartScript: j.StartScript, RunVolume: j.RunVolume,
+		Settings: j.Settings,
+		Type:     TypeBatch, Name: j.Name, StartScript: j.StartScript, RunVolume: j.RunVolume,
 		PkgBundle: j.PkgBundle, AdditionalVolumes: j.AdditionalVolumes, Ports: j.Ports,
 		External: j.External, Image: j.Image, Shell: j.Shell, EnvVars: j.EnvVars,
 		Resources: requirements(j.CPU, j.CPULimit, j.Memory, j.MemoryLimit, j.GPU),

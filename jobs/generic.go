@@ -19,6 +19,9 @@ type Generic struct {
 	MemoryLimit       resource.Quantity
 	EnvVars           map[string]string
 	NWorkers          int
+	// Settings are the Kubernetes settings a real cluster asks for: see
+	// Settings and the options that set them.
+	Settings Settings
 
 	misapplied []string
 }
@@ -40,7 +43,7 @@ func NewGeneric(name, image, runVolume string, opts ...Option) *Generic {
 		AdditionalVolumes: s.AdditionalVolumes, Ports: s.Ports, External: s.External,
 		CPU: s.Resources.CPU, CPULimit: s.Resources.CPULimit, Memory: s.Resources.Memory,
 		MemoryLimit: s.Resources.MemoryLimit, EnvVars: s.EnvVars, NWorkers: s.NWorkers,
-		misapplied: misapplied,
+		Settings: s.Settings, misapplied: misapplied,
 	}
 }
 
@@ -50,7 +53,8 @@ func (*Generic) Type() Type { return TypeGeneric }
 // Spec returns the job as a Spec.
 func (j *Generic) Spec() Spec {
 	return Spec{
-		Type: TypeGeneric, Name: j.Name, Image: j.Image, RunVolume: j.RunVolume,
+		Settings: j.Settings,
+		Type:     TypeGeneric, Name: j.Name, Image: j.Image, RunVolume: j.RunVolume,
 		Command: j.Command, Args: j.Args, AdditionalVolumes: j.AdditionalVolumes,
 		Ports: j.Ports, External: j.External, EnvVars: j.EnvVars, NWorkers: j.NWorkers,
 		Resources: requirements(j.CPU, j.CPULimit, j.Memory, j.MemoryLimit, 0),

@@ -18,6 +18,9 @@ type MessageQ struct {
 	Memory            resource.Quantity
 	MemoryLimit       resource.Quantity
 	EnvVars           map[string]string
+	// Settings are the Kubernetes settings a real cluster asks for: see
+	// Settings and the options that set them.
+	Settings Settings
 
 	misapplied []string
 }
@@ -37,7 +40,7 @@ func NewMessageQ(name, cfgFile, runVolume string, opts ...Option) *MessageQ {
 		AdditionalVolumes: s.AdditionalVolumes, Ports: s.Ports, External: s.External, Image: s.Image,
 		CPU: s.Resources.CPU, CPULimit: s.Resources.CPULimit, Memory: s.Resources.Memory,
 		MemoryLimit: s.Resources.MemoryLimit, EnvVars: s.EnvVars,
-		misapplied: misapplied,
+		Settings: s.Settings, misapplied: misapplied,
 	}
 }
 
@@ -47,7 +50,8 @@ func (*MessageQ) Type() Type { return TypeMessageQ }
 // Spec returns the job as a Spec.
 func (j *MessageQ) Spec() Spec {
 	return Spec{
-		Type: TypeMessageQ, Name: j.Name, CfgFile: j.CfgFile, RunVolume: j.RunVolume,
+		Settings: j.Settings,
+		Type:     TypeMessageQ, Name: j.Name, CfgFile: j.CfgFile, RunVolume: j.RunVolume,
 		AdditionalVolumes: j.AdditionalVolumes, Ports: j.Ports, External: j.External,
 		Image: j.Image, EnvVars: j.EnvVars,
 		Resources: requirements(j.CPU, j.CPULimit, j.Memory, j.MemoryLimit, 0),

@@ -33,6 +33,9 @@ type Notebook struct {
 	WorkerStartScript string
 	WorkerEnvVars     map[string]string
 	Restart           RestartPolicy
+	// Settings are the Kubernetes settings a real cluster asks for: see
+	// Settings and the options that set them.
+	Settings Settings
 
 	misapplied []string
 }
@@ -59,7 +62,7 @@ func NewNotebook(name, runVolume string, opts ...Option) *Notebook {
 		WorkerMemory: s.WorkerResources.Memory, WorkerMemoryLimit: s.WorkerResources.MemoryLimit,
 		WorkerGPU: s.WorkerResources.GPU, WorkerShell: s.WorkerShell, WorkerStartScript: s.WorkerStartScript,
 		WorkerEnvVars: s.WorkerEnvVars, Restart: s.Restart,
-		misapplied: misapplied,
+		Settings: s.Settings, misapplied: misapplied,
 	}
 }
 
@@ -69,7 +72,8 @@ func (*Notebook) Type() Type { return TypeNotebook }
 // Spec returns the job as a Spec.
 func (j *Notebook) Spec() Spec {
 	return Spec{
-		Type: TypeNotebook, Name: j.Name, RunVolume: j.RunVolume,
+		Settings: j.Settings,
+		Type:     TypeNotebook, Name: j.Name, RunVolume: j.RunVolume,
 		PkgBundle: j.PkgBundle, AdditionalVolumes: j.AdditionalVolumes, Ports: j.Ports,
 		External: j.External, Image: j.Image, Shell: j.Shell, EnvVars: j.EnvVars, Password: j.Password,
 		Resources: requirements(j.CPU, j.CPULimit, j.Memory, j.MemoryLimit, j.GPU),

@@ -35,9 +35,19 @@ const (
 	paramWorkerEnvVars     = "worker_envvars"
 )
 
-// optionalParams lists the parameters an Option may set on a job of type t.
-// Any other option given to the type's constructor is reported as Forbidden.
+// optionalParams lists the parameters an Option may set on a job of type t:
+// the job model's and the Kubernetes settings. Any other option given to the
+// type's constructor is reported as Forbidden.
 func optionalParams(t Type) []string {
+	model := modelParams(t)
+	if model == nil {
+		return nil
+	}
+	return concat(model, settingsParams(t))
+}
+
+// modelParams lists the job model's optional parameters of type t.
+func modelParams(t Type) []string {
 	common := []string{paramAdditionalVolumes, paramCPU, paramCPULimit, paramMemory,
 		paramMemoryLimit, paramEnvVars}
 	julia := concat(common, []string{paramPkgBundle, paramImage, paramGPU, paramShell})

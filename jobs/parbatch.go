@@ -34,6 +34,9 @@ type ParBatch struct {
 	WorkerStartScript string
 	WorkerEnvVars     map[string]string
 	Restart           RestartPolicy
+	// Settings are the Kubernetes settings a real cluster asks for: see
+	// Settings and the options that set them.
+	Settings Settings
 
 	misapplied []string
 }
@@ -58,7 +61,7 @@ func NewParBatch(name, startScript, runVolume string, opts ...Option) *ParBatch 
 		WorkerMemory: s.WorkerResources.Memory, WorkerMemoryLimit: s.WorkerResources.MemoryLimit,
 		WorkerGPU: s.WorkerResources.GPU, WorkerShell: s.WorkerShell, WorkerStartScript: s.WorkerStartScript,
 		WorkerEnvVars: s.WorkerEnvVars, Restart: s.Restart,
-		misapplied: misapplied,
+		Settings: s.Settings, misapplied: misapplied,
 	}
 }
 
@@ -68,7 +71,8 @@ func (*ParBatch) Type() Type { return TypeParBatch }
 // Spec returns the job as a Spec.
 func (j *ParBatch) Spec() Spec {
 	return Spec{
-		Type: TypeParBatch, Name: j.Name, StartScript: j.StartScript, RunVolume: j.RunVolume,
+		Settings: j.Settings,
+		Type:     TypeParBatch, Name: j.Name, StartScript: j.StartScript, RunVolume: j.RunVolume,
 		PkgBundle: j.PkgBundle, AdditionalVolumes: j.AdditionalVolumes, Ports: j.Ports,
 		External: j.External, Image: j.Image, Shell: j.Shell, EnvVars: j.EnvVars,
 		Resources: requirements(j.CPU, j.CPULimit, j.Memory, j.MemoryLimit, j.GPU),

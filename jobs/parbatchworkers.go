@@ -24,6 +24,9 @@ type ParBatchWorkers struct {
 	EnvVars           map[string]string
 	NWorkers          int
 	Restart           RestartPolicy
+	// Settings are the Kubernetes settings a real cluster asks for: see
+	// Settings and the options that set them.
+	Settings Settings
 
 	misapplied []string
 }
@@ -44,7 +47,7 @@ func NewParBatchWorkers(name, startScript, runVolume string, opts ...Option) *Pa
 		CPU: s.Resources.CPU, CPULimit: s.Resources.CPULimit, Memory: s.Resources.Memory,
 		MemoryLimit: s.Resources.MemoryLimit, GPU: s.Resources.GPU, Shell: s.Shell, EnvVars: s.EnvVars,
 		NWorkers: s.NWorkers, Restart: s.Restart,
-		misapplied: misapplied,
+		Settings: s.Settings, misapplied: misapplied,
 	}
 }
 
@@ -54,7 +57,8 @@ func (*ParBatchWorkers) Type() Type { return TypeParBatchWorkers }
 // Spec returns the job as a Spec.
 func (j *ParBatchWorkers) Spec() Spec {
 	return Spec{
-		Type: TypeParBatchWorkers, Name: j.Name, StartScript: j.StartScript, RunVolume: j.RunVolume,
+		Settings: j.Settings,
+		Type:     TypeParBatchWorkers, Name: j.Name, StartScript: j.StartScript, RunVolume: j.RunVolume,
 		PkgBundle: j.PkgBundle, AdditionalVolumes: j.AdditionalVolumes, Ports: j.Ports,
 		External: j.External, Image: j.Image, Shell: j.Shell, EnvVars: j.EnvVars,
 		Resources: requirements(j.CPU, j.CPULimit, j.Memory, j.MemoryLimit, j.GPU),

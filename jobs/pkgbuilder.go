@@ -20,6 +20,9 @@ type PkgBuilder struct {
 	GPU               int
 	Shell             string
 	EnvVars           map[string]string
+	// Settings are the Kubernetes settings a real cluster asks for: see
+	// Settings and the options that set them.
+	Settings Settings
 
 	misapplied []string
 }
@@ -38,7 +41,7 @@ func NewPkgBuilder(name, builderScript, runVolume, pkgBundle string, opts ...Opt
 		AdditionalVolumes: s.AdditionalVolumes, Image: s.Image,
 		CPU: s.Resources.CPU, CPULimit: s.Resources.CPULimit, Memory: s.Resources.Memory,
 		MemoryLimit: s.Resources.MemoryLimit, GPU: s.Resources.GPU, Shell: s.Shell, EnvVars: s.EnvVars,
-		misapplied: misapplied,
+		Settings: s.Settings, misapplied: misapplied,
 	}
 }
 
@@ -48,7 +51,8 @@ func (*PkgBuilder) Type() Type { return TypePkgBuilder }
 // Spec returns the job as a Spec.
 func (j *PkgBuilder) Spec() Spec {
 	return Spec{
-		Type: TypePkgBuilder, Name: j.Name, BuilderScript: j.BuilderScript, RunVolume: j.RunVolume,
+		Settings: j.Settings,
+		Type:     TypePkgBuilder, Name: j.Name, BuilderScript: j.BuilderScript, RunVolume: j.RunVolume,
 		PkgBundle: j.PkgBundle, AdditionalVolumes: j.AdditionalVolumes, Image: j.Image,
 		Shell: j.Shell, EnvVars: j.EnvVars,
 		Resources: requirements(j.CPU, j.CPULimit, j.Memory, j.MemoryLimit, j.GPU),

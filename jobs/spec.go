@@ -45,6 +45,10 @@ type Spec struct {
 	WorkerShell       string
 	WorkerStartScript string
 	WorkerEnvVars     map[string]string
+
+	// Settings are the job's Kubernetes settings (placement, identity,
+	// metadata, secrets, storage, lifecycle).
+	Settings Settings
 }
 
 // HasWorkers reports whether jobs of type t have workers that Scale changes.

@@ -50,7 +50,17 @@ func AsErrorList(err error) field.ErrorList {
 // validate checks s, a job of type s.Type, and reports misapplied, the
 // options given that do not apply to the type, as Forbidden.
 func validate(s Spec, misapplied []string) error {
-	errs := ValidateSpec(s)
+	var errs field.ErrorList
+	for _, e := range ValidateSpec(s) {
+		// A setting given directly, not by an option, is Forbidden there
+		// too: say it once.
+		if e.Type == field.ErrorTypeForbidden && slices.ContainsFunc(misapplied, func(m string) bool {
+			return m == e.Field || strings.HasPrefix(m, e.Field+".")
+		}) {
+			continue
+		}
+		errs = append(errs, e)
+	}
 	for _, p := range misapplied {
 		errs = append(errs, field.Forbidden(field.NewPath(p), "does not apply to a "+string(s.Type)+" job"))
 	}
@@ -110,6 +120,7 @@ func ValidateSpec(s Spec) field.ErrorList {
 			errs = append(errs, field.Invalid(field.NewPath(paramCommand).Index(i), c, "must not be empty"))
 		}
 	}
+	errs = append(errs, validateSettings(s)...)
 	return append(errs, validateUTF8(s)...)
 }
 

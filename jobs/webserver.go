@@ -19,6 +19,9 @@ type Webserver struct {
 	MemoryLimit       resource.Quantity
 	EnvVars           map[string]string
 	NWorkers          int
+	// Settings are the Kubernetes settings a real cluster asks for: see
+	// Settings and the options that set them.
+	Settings Settings
 
 	misapplied []string
 }
@@ -42,7 +45,7 @@ func NewWebserver(name, cfgFile, runVolume string, opts ...Option) *Webserver {
 		AdditionalVolumes: s.AdditionalVolumes, Ports: s.Ports, External: s.External, Image: s.Image,
 		CPU: s.Resources.CPU, CPULimit: s.Resources.CPULimit, Memory: s.Resources.Memory,
 		MemoryLimit: s.Resources.MemoryLimit, EnvVars: s.EnvVars, NWorkers: s.NWorkers,
-		misapplied: misapplied,
+		Settings: s.Settings, misapplied: misapplied,
 	}
 }
 
@@ -52,7 +55,8 @@ func (*Webserver) Type() Type { return TypeWebserver }
 // Spec returns the job as a Spec.
 func (j *Webserver) Spec() Spec {
 	return Spec{
-		Type: TypeWebserver, Name: j.Name, CfgFile: j.CfgFile, RunVolume: j.RunVolume,
+		Settings: j.Settings,
+		Type:     TypeWebserver, Name: j.Name, CfgFile: j.CfgFile, RunVolume: j.RunVolume,
 		AdditionalVolumes: j.AdditionalVolumes, Ports: j.Ports, External: j.External,
 		Image: j.Image, EnvVars: j.EnvVars, NWorkers: j.NWorkers,
 		Resources: requirements(j.CPU, j.CPULimit, j.Memory, j.MemoryLimit, 0),

@@ -3,6 +3,7 @@ package juliarun
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -13,6 +14,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/juliarun/sdk/internal/input"
@@ -71,14 +74,47 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job, opts ...StartOptio
 		return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, k.describe(root), err), objs[:1], token)
 	}
 	log.V(1).Info("job claimed")
+	var rootOwner client.Object
 	for i, o := range objs[1:] {
-		o.SetOwnerReferences(append(o.GetOwnerReferences(), ownedBy(root, rootKind)))
+		if ownsRoot(o) {
+			rootOwner = o
+		} else {
+			o.SetOwnerReferences(append(o.GetOwnerReferences(), ownedBy(root, rootKind)))
+		}
 		if err := k.create(ctx, o, token); err != nil {
 			return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, k.describe(o), err), objs[:i+2], token)
 		}
 	}
+	if rootOwner != nil {
+		if err := k.makeRootOwned(ctx, root, rootOwner); err != nil {
+			return k.abort(ctx, log, fmt.Errorf("start %s: making %s the owner of %s: %w", name, k.describe(rootOwner), k.describe(root), err), objs, token)
+		}
+	}
 	log.V(1).Info("job started", "objects", len(objs))
 	return nil
+}
+
+// ownsRoot reports whether the backend rendered o to own the root rather
+// than be owned by it (labels.OwnsRoot): a finished Job the cluster removes
+// after its TTL, taking the whole job with it.
+func ownsRoot(o client.Object) bool { return o.GetAnnotations()[labels.OwnsRoot] == "true" }
+
+// makeRootOwned makes the root a dependent of owner, once owner exists, so
+// that the garbage collector removes the root, and with it every other
+// object of the job, when owner goes.
+func (k *kubeClient) makeRootOwned(ctx context.Context, root, owner client.Object) error {
+	kind, err := k.c.GroupVersionKindFor(owner)
+	if err != nil {
+		return err
+	}
+	ref, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"ownerReferences": []metav1.OwnerReference{ownedBy(owner, kind)}}})
+	if err != nil {
+		return err
+	}
+	return retry.OnError(retry.DefaultBackoff, transient, func() error {
+		return k.c.Patch(ctx, root, client.RawPatch(types.MergePatchType, ref))
+	})
 }
 
 // create creates o, repeating the creation while it fails for a passing
@@ -191,7 +227,9 @@ func (k *kubeClient) dryRun(ctx context.Context, name string, objs []client.Obje
 	// The server gives a dry-run object a UID that is never stored.
 	var errs []error
 	for _, o := range objs[1:] {
-		o.SetOwnerReferences(append(o.GetOwnerReferences(), ownedBy(root, rootKind)))
+		if !ownsRoot(o) {
+			o.SetOwnerReferences(append(o.GetOwnerReferences(), ownedBy(root, rootKind)))
+		}
 		if err := k.c.Create(ctx, o, client.DryRunAll); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k.describe(o), err))
 		}

@@ -2,6 +2,15 @@
 // objects it creates, in one place.
 package labels
 
+// Prefix starts every label and annotation key of the SDK's own; a job's
+// labels and annotations may not use it.
+const Prefix = "juliarun.io/"
+
+// Reserved reports whether key is the SDK's: users may not set it.
+func Reserved(key string) bool {
+	return len(key) >= len(Prefix) && key[:len(Prefix)] == Prefix || key == ManagedBy
+}
+
 // Label keys and values.
 const (
 	// Job is on every object of a job; its value is the job name.
@@ -27,6 +36,12 @@ const (
 // of the same names when the answer to a creation was lost, and lets a
 // failed Start remove exactly what it made.
 const StartID = "juliarun.io/start-id"
+
+// OwnsRoot is the annotation, value "true", of the one object a backend
+// renders that is to own the root instead of being owned by it: the object
+// whose removal by the cluster (a finished Job's TTL) removes the whole
+// job. Start creates it without an owner and then makes it the root's.
+const OwnsRoot = "juliarun.io/owns-root"
 
 // Pod-index keys set by the workload controllers, read as a unit's index.
 const (

@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/juliarun/sdk/bundles"
 	"github.com/juliarun/sdk/internal/labels"
@@ -26,9 +27,9 @@ const (
 	RunAsUser  = 1000
 	RunAsGroup = 1000
 
-	containerName  = "main"
-	scriptsVolume  = "scripts"
-	bundleVolume   = "bundle"
+	containerName  = jobs.MainContainer
+	scriptsVolume  = names.VolumeScripts
+	bundleVolume   = names.VolumeBundle
 	scriptsMode    = 0o555
 	readinessDelay = 2 // seconds between readiness checks
 
@@ -58,7 +59,7 @@ type scratchDir struct{ volume, path, env string }
 func (r *renderer) scratchDirs() []scratchDir {
 	switch r.s.Type {
 	case jobs.TypeWebserver:
-		return []scratchDir{{"nginx-cache", "/var/cache/nginx", ""}, {"nginx-run", "/var/run", ""}}
+		return []scratchDir{{names.VolumeNginxCache, "/var/cache/nginx", ""}, {names.VolumeNginxRun, "/var/run", ""}}
 	case jobs.TypeMessageQ:
 		// The official rabbitmq image makes its data, config and log
 		// directories mode 1777 for any uid (docker-library/rabbitmq
@@ -67,9 +68,9 @@ func (r *renderer) scratchDirs() []scratchDir {
 		// rewrites that file at boot with RABBITMQ_ENABLED_PLUGINS
 		// (BOOT FAILED: failed_to_update_enabled_plugins_file, seen on the
 		// real test node): the file goes here instead.
-		return []scratchDir{{"rabbitmq-plugins", rabbitmqPluginsDir, ""}}
+		return []scratchDir{{names.VolumeRabbitMQPlugins, rabbitmqPluginsDir, ""}}
 	}
-	return []scratchDir{{"home", HomeDir, "HOME"}}
+	return []scratchDir{{names.VolumeHome, HomeDir, "HOME"}}
 }
 
 // process is one kind of container of a job: the master (or main) process,
@@ -90,6 +91,10 @@ type process struct {
 	listens bool
 	// exposes: the process serves the job's ports.
 	exposes bool
+	// settings are the Kubernetes settings of the process's pods: the
+	// job's settings for role who.
+	who      jobs.Role
+	settings *jobs.PodSettings
 }
 
 // runDir is the run volume's mount path, JRUN_DIR.
@@ -104,12 +109,12 @@ func (r *renderer) inRunDir(p string) string {
 }
 
 func (r *renderer) podTemplate(p process) corev1.PodTemplateSpec {
-	yes, no := true, false
+	yes, no, token := true, false, p.settings.ServiceAccountToken
 	t := corev1.PodTemplateSpec{
-		ObjectMeta: metav1ObjectMeta(r.podLabels(p.role)),
+		ObjectMeta: r.podMeta(p.role, p.settings),
 		Spec: corev1.PodSpec{
 			RestartPolicy:                p.restart,
-			AutomountServiceAccountToken: &no,
+			AutomountServiceAccountToken: &token,
 			EnableServiceLinks:           &no,
 			SecurityContext: &corev1.PodSecurityContext{
 				RunAsNonRoot:   &yes,
@@ -119,13 +124,19 @@ func (r *renderer) podTemplate(p process) corev1.PodTemplateSpec {
 				SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 			},
 			Containers: []corev1.Container{r.container(p)},
-			Volumes:    r.podVolumes(),
+			Volumes:    r.podVolumes(p),
 		},
 	}
+	r.place(&t.Spec, p)
 	if low, ok := r.lowestPrivilegedPort(p); ok {
 		t.Spec.SecurityContext.Sysctls = []corev1.Sysctl{{Name: unprivilegedPortStart, Value: strconv.Itoa(low)}}
 	}
-	return t
+	if p.settings.Overlay == nil {
+		return t
+	}
+	merged, errs := overlaid(t, p.settings.Overlay, field.NewPath(string(p.who), "overlay"))
+	r.errs = append(r.errs, errs...)
+	return merged
 }
 
 // lowestPrivilegedPort returns the lowest port below 1024 that process p
@@ -143,13 +154,15 @@ func (r *renderer) lowestPrivilegedPort(p process) (int, bool) {
 func (r *renderer) container(p process) corev1.Container {
 	no := false
 	c := corev1.Container{
-		Name:         containerName,
-		Image:        r.s.Image,
-		Command:      p.command,
-		Args:         p.args,
-		Env:          r.env(p),
-		Resources:    p.resources.Core(),
-		VolumeMounts: r.mounts(),
+		Name:            containerName,
+		Image:           r.s.Image,
+		Command:         p.command,
+		Args:            p.args,
+		Env:             r.env(p),
+		EnvFrom:         envFrom(p.settings),
+		ImagePullPolicy: r.s.Settings.ImagePullPolicy,
+		Resources:       p.resources.Core(),
+		VolumeMounts:    r.mounts(p),
 		SecurityContext: &corev1.SecurityContext{
 			AllowPrivilegeEscalation: &no,
 			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
@@ -249,6 +262,7 @@ func (r *renderer) env(p process) []corev1.EnvVar {
 	for k, v := range plain {
 		env = append(env, corev1.EnvVar{Name: k, Value: v})
 	}
+	env = append(env, envFromKeys(p.settings)...)
 	if p.unitIndex != "" {
 		env = append(env, corev1.EnvVar{Name: scripts.EnvUnitIndex, ValueFrom: &corev1.EnvVarSource{
 			FieldRef: &corev1.ObjectFieldSelector{FieldPath: p.unitIndex}}})
@@ -280,7 +294,7 @@ func (r *renderer) claims() []string {
 	return append([]string{r.s.RunVolume}, r.s.AdditionalVolumes...)
 }
 
-func (r *renderer) podVolumes() []corev1.Volume {
+func (r *renderer) podVolumes(p process) []corev1.Volume {
 	var vs []corev1.Volume
 	for _, c := range r.claims() {
 		vs = append(vs, corev1.Volume{Name: volumes.PodVolumeName(c), VolumeSource: corev1.VolumeSource{
@@ -299,10 +313,10 @@ func (r *renderer) podVolumes() []corev1.Volume {
 	for _, d := range r.scratchDirs() {
 		vs = append(vs, corev1.Volume{Name: d.volume, VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}})
 	}
-	return vs
+	return append(vs, settingsVolumes(p.settings)...)
 }
 
-func (r *renderer) mounts() []corev1.VolumeMount {
+func (r *renderer) mounts(p process) []corev1.VolumeMount {
 	var ms []corev1.VolumeMount
 	for _, c := range r.claims() {
 		ms = append(ms, corev1.VolumeMount{Name: volumes.PodVolumeName(c), MountPath: volumes.MountPath(c)})
@@ -317,7 +331,7 @@ func (r *renderer) mounts() []corev1.VolumeMount {
 	for _, d := range r.scratchDirs() {
 		ms = append(ms, corev1.VolumeMount{Name: d.volume, MountPath: d.path})
 	}
-	return ms
+	return append(ms, settingsMounts(p.settings)...)
 }
 
 func int64Ptr(v int64) *int64 { return &v }

@@ -12,9 +12,12 @@ import (
 	"github.com/juliarun/sdk/resources"
 )
 
-// RecordVersion is the version of the job record this SDK writes. A record
-// without a version is the first SDK's (a jobs.Spec as JSON), still read.
-const RecordVersion = 1
+// RecordVersion is the newest version of the job record this SDK writes:
+// version 2 adds the Kubernetes settings (jobs.Settings). A job without
+// settings is recorded as version 1, which SDKs before version 2 read. A
+// record without a version is the first SDK's (a jobs.Spec as JSON), still
+// read.
+const RecordVersion = 2
 
 // ErrNewerRecord says a job's record was written by a newer SDK, whose
 // fields this one may not know: reading it could lose them on the next
@@ -52,6 +55,8 @@ type record struct {
 	WorkerShell       string             `json:"worker_shell,omitempty"`
 	WorkerStartScript string             `json:"worker_start_script,omitempty"`
 	WorkerEnvVars     map[string]string  `json:"worker_envvars,omitempty"`
+	// Settings appeared in version 2.
+	Settings *settingsRecord `json:"settings,omitempty"`
 }
 
 // portRecord is a port as the job model writes it: container and service.
@@ -73,7 +78,7 @@ type resourcesRecord struct {
 // EncodeRecord returns the record of s, the password left out.
 func EncodeRecord(s jobs.Spec) ([]byte, error) {
 	r := record{
-		Version: RecordVersion, Type: s.Type, Name: s.Name,
+		Version: 1, Type: s.Type, Name: s.Name,
 		StartScript: s.StartScript, BuilderScript: s.BuilderScript, CfgFile: s.CfgFile,
 		RunVolume: s.RunVolume, PkgBundle: s.PkgBundle, AdditionalVolumes: s.AdditionalVolumes,
 		External: s.External, Image: s.Image, Command: s.Command, Args: s.Args, Shell: s.Shell,
@@ -86,6 +91,9 @@ func EncodeRecord(s jobs.Spec) ([]byte, error) {
 		for n, p := range s.Ports {
 			r.Ports[n] = portRecord{Container: p.Container, Service: p.Service}
 		}
+	}
+	if hasSettings(s) {
+		r.Version, r.Settings = RecordVersion, encodeSettings(s.Settings)
 	}
 	w := encodeResources(s.WorkerResources)
 	r.WorkerCPU, r.WorkerCPULimit, r.WorkerMemory, r.WorkerMemoryLimit, r.WorkerGPU = w.CPU, w.CPULimit, w.Memory, w.MemoryLimit, w.GPU
@@ -127,6 +135,9 @@ func DecodeRecord(data []byte) (jobs.Spec, error) {
 		WorkerShell: r.WorkerShell, WorkerStartScript: r.WorkerStartScript, WorkerEnvVars: maps.Clone(r.WorkerEnvVars),
 	}
 	var err error
+	if s.Settings, err = decodeSettings(r.Settings); err != nil {
+		return jobs.Spec{}, err
+	}
 	if s.Resources, err = decodeResources(r.resourcesRecord, ""); err != nil {
 		return jobs.Spec{}, err
 	}

@@ -72,8 +72,8 @@ func TestRecordVersions(t *testing.T) {
 	if diff := cmp.Diff(jobs.NewBatch("pi", "pi.jl", "work").Spec(), got, quantities, cmpopts.EquateEmpty()); diff != "" {
 		t.Errorf("unversioned record (-want +got):\n%s", diff)
 	}
-	if _, err := render.DecodeRecord([]byte(`{"version": 2, "type": "JuliaBatch", "name": "pi"}`)); !errors.Is(err, render.ErrNewerRecord) {
-		t.Errorf("a version 2 record: %v, want ErrNewerRecord", err)
+	if _, err := render.DecodeRecord([]byte(`{"version": 3, "type": "JuliaBatch", "name": "pi"}`)); !errors.Is(err, render.ErrNewerRecord) {
+		t.Errorf("a version 3 record: %v, want ErrNewerRecord", err)
 	}
 	for _, bad := range []string{`{"version": 0}`, `{"version": 1, "cpu": "lots"}`, `not json`} {
 		if _, err := render.DecodeRecord([]byte(bad)); err == nil || errors.Is(err, render.ErrNewerRecord) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/juliarun/sdk/jobs"
@@ -38,6 +39,9 @@ func Render(s jobs.Spec, namespace string, rand io.Reader) ([]client.Object, err
 	if err != nil {
 		return nil, err
 	}
+	if err := jobs.Invalid(s.Type, s.Name, r.errs); err != nil {
+		return nil, err
+	}
 	return append(objs, workloads...), nil
 }
 
@@ -48,6 +52,9 @@ type renderer struct {
 	cookie       string
 	runID        string // JuliaParBatch: one Start's token, see scripts.EnvRunID
 	passwordHash string
+	// errs are the problems found while rendering: a pod template overlay
+	// that changes what the SDK relies on.
+	errs field.ErrorList
 }
 
 func (r *renderer) secrets(rand io.Reader) error {

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
@@ -83,10 +84,58 @@ func goldenCases() []struct {
 			jobs.WithImage("nginx:1.27"), jobs.WithNWorkers(3))...)},
 		{"messageq-defaults", jobs.NewMessageQ("queue", "rabbitmq.conf", "work")},
 		{"messageq-all", jobs.NewMessageQ("queue", "rabbitmq.conf", "work", append(service, jobs.WithImage("rabbitmq:4"))...)},
+		{"batch-settings", jobs.NewBatch("pi", "pi.jl", "work", append(jobSettings(),
+			append(podSettings(jobs.Master), jobs.WithRunTimeLimit(90*time.Minute),
+				jobs.WithTTLAfterFinished(time.Hour), jobs.WithRetryLimit(2))...)...)},
+		{"parbatch-settings", jobs.NewParBatch("pi", "pi.jl", "work", append(append(jobSettings(), podSettings(jobs.Workers)...),
+			jobs.WithNWorkers(2), jobs.WithNodeSelector(jobs.Master, map[string]string{"pool": "cpu"}),
+			jobs.WithRunTimeLimit(time.Hour), jobs.WithTTLAfterFinished(0))...)},
+		{"notebook-overlay", jobs.NewNotebook("explore", "work", jobs.WithNWorkers(1),
+			jobs.WithPodOverlay(jobs.Master, sidecarOverlay()), jobs.WithPodOverlay(jobs.Workers, corev1.PodTemplateSpec{
+				Spec: corev1.PodSpec{DNSPolicy: corev1.DNSNone, DNSConfig: &corev1.PodDNSConfig{Nameservers: []string{"10.0.0.10"}}}}))},
+		{"webserver-settings", jobs.NewWebserver("web", "nginx.conf", "work", append(jobSettings(), podSettings(jobs.Master)...)...)},
 		{"generic-defaults", jobs.NewGeneric("tool", "busybox", "work")},
 		{"generic-all", jobs.NewGeneric("tool", "busybox", "work", append(service, ports, jobs.WithNWorkers(2),
 			jobs.WithCommand("sh", "-c"), jobs.WithArgs("sleep 3600"))...)},
 	}
+}
+
+// jobSettings are every job-wide Kubernetes setting.
+func jobSettings() []jobs.Option {
+	return []jobs.Option{
+		jobs.WithLabels(map[string]string{"team": "risk", "cost-center": "42"}),
+		jobs.WithAnnotations(map[string]string{"example.com/owner": "ada"}),
+		jobs.WithImagePullSecrets("registry-cred"), jobs.WithImagePullPolicy(corev1.PullAlways),
+	}
+}
+
+// podSettings are every setting of role's pods.
+func podSettings(role jobs.Role) []jobs.Option {
+	return []jobs.Option{
+		jobs.WithNodeSelector(role, map[string]string{"pool": "gpu"}),
+		jobs.WithTolerations(role, corev1.Toleration{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}),
+		jobs.WithAffinity(role, &corev1.Affinity{NodeAffinity: &corev1.NodeAffinity{
+			PreferredDuringSchedulingIgnoredDuringExecution: []corev1.PreferredSchedulingTerm{{Weight: 10, Preference: corev1.NodeSelectorTerm{
+				MatchExpressions: []corev1.NodeSelectorRequirement{{Key: "topology.kubernetes.io/zone", Operator: corev1.NodeSelectorOpIn, Values: []string{"a"}}}}}}}}),
+		jobs.WithTopologySpread(role, corev1.TopologySpreadConstraint{MaxSkew: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.ScheduleAnyway}),
+		jobs.WithPriorityClass(role, "high"), jobs.WithRuntimeClass(role, "nvidia"),
+		jobs.WithServiceAccount(role, "reader"), jobs.WithServiceAccountToken(role, true),
+		jobs.WithPodLabels(role, map[string]string{"tier": "compute"}),
+		jobs.WithPodAnnotations(role, map[string]string{"example.com/scrape": "true"}),
+		jobs.WithEnvFrom(role, map[string]jobs.EnvSource{"API_TOKEN": jobs.FromSecret("api", "token"), "MODE": jobs.FromConfigMap("settings", "mode")}),
+		jobs.WithEnvFromSecrets(role, "db"), jobs.WithEnvFromConfigMaps(role, "defaults"),
+		jobs.WithVolumes(role, jobs.SecretVolume("tls", "/etc/tls"), jobs.ConfigMapVolume("conf", "/etc/app"),
+			jobs.EmptyDirVolume("/scratch", resources.GiB(10))),
+		jobs.WithShmSize(role, resources.GiB(1)),
+	}
+}
+
+// sidecarOverlay adds a sidecar and sets a field of the main container.
+func sidecarOverlay() corev1.PodTemplateSpec {
+	return corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{
+		{Name: jobs.MainContainer, TerminationMessagePolicy: corev1.TerminationMessageFallbackToLogsOnError},
+		{Name: "proxy", Image: "envoyproxy/envoy:v1.31", Args: []string{"-c", "/etc/envoy/envoy.yaml"}},
+	}}}
 }
 
 func renderJob(t testing.TB, job jobs.Job, rand interface{ Read([]byte) (int, error) }) []client.Object {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/juliarun/sdk/internal/labels"
 	"github.com/juliarun/sdk/internal/names"
@@ -25,13 +24,9 @@ func (r *renderer) root() (*corev1.ConfigMap, error) {
 		return nil, fmt.Errorf("recording the job: %w", err)
 	}
 	return &corev1.ConfigMap{
-		TypeMeta: typeMeta("v1", "ConfigMap"),
-		ObjectMeta: metav1.ObjectMeta{
-			Name:      names.Root(r.s.Name),
-			Namespace: r.ns,
-			Labels:    labels.ForJob(r.s.Name, string(r.s.Type), labels.RoleRoot),
-		},
-		Data: map[string]string{RootKeySpec: string(data)},
+		TypeMeta:   typeMeta("v1", "ConfigMap"),
+		ObjectMeta: r.meta(names.Root(r.s.Name), labels.RoleRoot),
+		Data:       map[string]string{RootKeySpec: string(data)},
 	}, nil
 }
 

@@ -20,7 +20,8 @@ import (
 // workers.
 func (r *renderer) workloads() ([]client.Object, error) {
 	s := r.s
-	master := process{role: ServingRole(s.Type), resources: s.Resources, env: s.EnvVars, exposes: true}
+	master := process{role: ServingRole(s.Type), resources: s.Resources, env: s.EnvVars, exposes: true,
+		who: jobs.Master, settings: &r.s.Settings.Master}
 	switch s.Type {
 	case jobs.TypeBatch, jobs.TypeParBatch:
 		master.command, master.shell = scripts.Command(s.Shell, s.StartScript), s.Shell
@@ -46,7 +47,7 @@ func (r *renderer) workloads() ([]client.Object, error) {
 		return []client.Object{r.deployment(master)}, nil
 	case jobs.TypeParBatchWorkers:
 		unit := process{role: ServingRole(s.Type), resources: s.Resources, env: s.EnvVars, exposes: true,
-			command: scripts.Command(s.Shell, s.StartScript), shell: s.Shell}
+			command: scripts.Command(s.Shell, s.StartScript), shell: s.Shell, who: jobs.Master, settings: &r.s.Settings.Master}
 		return []client.Object{r.workers(unit)}, nil
 	}
 	return nil, fmt.Errorf("no rendering for job type %q", s.Type)
@@ -57,24 +58,38 @@ func (r *renderer) workloads() ([]client.Object, error) {
 func (r *renderer) distributedWorker() process {
 	s := r.s
 	return process{role: labels.RoleWorker, resources: s.WorkerResources, env: s.WorkerEnvVars, listens: true,
-		command: scripts.Command(s.WorkerShell, s.WorkerStartScript), shell: s.WorkerShell}
+		command: scripts.Command(s.WorkerShell, s.WorkerStartScript), shell: s.WorkerShell, who: jobs.Workers, settings: &r.s.Settings.Workers}
 }
 
-// masterJob runs the master once: a failure is the job's failure, never
-// retried behind the user's back.
+// masterJob runs the master once: a failure is the job's failure, retried
+// only as often as the retry limit says, never behind the user's back. A
+// run-time limit is the Job's active deadline, and a removal after the job
+// finished is the Job's TTL: the root is then made the Job's dependent
+// (labels.OwnsRoot), so the Job's removal takes the whole job with it.
 func (r *renderer) masterJob(p process) *batchv1.Job {
 	p.restart = corev1.RestartPolicyNever
-	one, noRetries := int32(1), int32(0)
-	return &batchv1.Job{
+	set := r.s.Settings
+	one, retries := int32(1), int32(set.RetryLimit)
+	job := &batchv1.Job{
 		TypeMeta:   typeMeta("batch/v1", "Job"),
 		ObjectMeta: r.meta(names.Master(r.s.Name), labels.RoleMaster),
 		Spec: batchv1.JobSpec{
 			Completions:  &one,
 			Parallelism:  &one,
-			BackoffLimit: &noRetries,
+			BackoffLimit: &retries,
 			Template:     r.podTemplate(p),
 		},
 	}
+	if set.RunTimeLimit > 0 {
+		seconds := int64(math.Ceil(set.RunTimeLimit.Seconds()))
+		job.Spec.ActiveDeadlineSeconds = &seconds
+	}
+	if ttl := set.TTLAfterFinished; ttl != nil {
+		seconds := int32(math.Ceil(ttl.Seconds()))
+		job.Spec.TTLSecondsAfterFinished = &seconds
+		job.Annotations = merged(job.Annotations, map[string]string{labels.OwnsRoot: "true"})
+	}
+	return job
 }
 
 // singleton is a long-running master (a notebook server, a message queue):
