@@ -1,19 +1,21 @@
 package jobs
 
 import (
+	"reflect"
+
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
-// specFields maps each parameter to its value in a Spec, for Changed.
-func specFields() []struct {
+// specField is a parameter and how to read its value from a Spec.
+type specField struct {
 	param string
 	get   func(Spec) any
-} {
-	return []struct {
-		param string
-		get   func(Spec) any
-	}{
+}
+
+// specFields maps each parameter to its value in a Spec, for Changed.
+func specFields() []specField {
+	return append([]specField{
 		{paramName, func(s Spec) any { return s.Name }},
 		{"type", func(s Spec) any { return s.Type }},
 		{paramStartScript, func(s Spec) any { return s.StartScript }},
@@ -45,7 +47,7 @@ func specFields() []struct {
 		{paramWorkerShell, func(s Spec) any { return s.WorkerShell }},
 		{paramWorkerStartScript, func(s Spec) any { return s.WorkerStartScript }},
 		{paramWorkerEnvVars, func(s Spec) any { return s.WorkerEnvVars }},
-	}
+	}, settingsFields()...)
 }
 
 // Changed returns the parameters whose values differ between a and b, in the
@@ -75,6 +77,13 @@ func normalize(v any) any {
 		if len(x) == 0 {
 			return map[string]Port(nil)
 		}
+	case map[string]EnvSource:
+		if len(x) == 0 {
+			return map[string]EnvSource(nil)
+		}
+	}
+	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Len() == 0 {
+		return nil // empty and nil lists of tolerations, volumes, … are equal
 	}
 	return v
 }

@@ -68,3 +68,52 @@ func retries(t Type) bool { return t == TypeBatch || t == TypePkgBuilder }
 func finishes(t Type) bool {
 	return t == TypeBatch || t == TypeParBatch || t == TypePkgBuilder
 }
+
+// settingsFields maps each setting to its value in a Spec, for Changed.
+func settingsFields() []specField {
+	out := []specField{
+		{paramLabels, func(s Spec) any { return s.Settings.Labels }},
+		{paramAnnotations, func(s Spec) any { return s.Settings.Annotations }},
+		{paramImagePullSecrets, func(s Spec) any { return s.Settings.ImagePullSecrets }},
+		{paramImagePullPolicy, func(s Spec) any { return s.Settings.ImagePullPolicy }},
+		{paramRunTimeLimit, func(s Spec) any { return s.Settings.RunTimeLimit }},
+		{paramTTLAfterFinished, func(s Spec) any { return s.Settings.TTLAfterFinished }},
+		{paramRetryLimit, func(s Spec) any { return s.Settings.RetryLimit }},
+	}
+	pod := map[string]func(p *PodSettings) any{
+		podNodeSelector:      func(p *PodSettings) any { return p.NodeSelector },
+		podTolerations:       func(p *PodSettings) any { return p.Tolerations },
+		podAffinity:          func(p *PodSettings) any { return p.Affinity },
+		podTopologySpread:    func(p *PodSettings) any { return p.TopologySpreadConstraints },
+		podPriorityClass:     func(p *PodSettings) any { return p.PriorityClassName },
+		podRuntimeClass:      func(p *PodSettings) any { return p.RuntimeClassName },
+		podServiceAccount:    func(p *PodSettings) any { return p.ServiceAccountName },
+		podServiceAccountTok: func(p *PodSettings) any { return p.ServiceAccountToken },
+		podLabels:            func(p *PodSettings) any { return p.Labels },
+		podAnnotations:       func(p *PodSettings) any { return p.Annotations },
+		podEnvFrom:           func(p *PodSettings) any { return p.EnvFrom },
+		podEnvFromSecrets:    func(p *PodSettings) any { return p.EnvFromSecrets },
+		podEnvFromConfigMaps: func(p *PodSettings) any { return p.EnvFromConfigMaps },
+		podVolumes:           func(p *PodSettings) any { return p.Volumes },
+		podShmSize:           func(p *PodSettings) any { return p.ShmSize },
+		podOverlay:           func(p *PodSettings) any { return p.Overlay },
+	}
+	for _, role := range []Role{Master, Workers} {
+		for _, param := range podParams() {
+			get := pod[param]
+			out = append(out, specField{roleParam(role, param), func(s Spec) any { return get(s.Settings.Pods(role)) }})
+		}
+	}
+	return out
+}
+
+// PodParams returns the settings of role's pods by parameter name
+// ("workers.tolerations"), for a backend that says which of them Update may
+// change.
+func PodParams(role Role) []string {
+	var out []string
+	for _, p := range podParams() {
+		out = append(out, roleParam(role, p))
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package juliarun
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -178,15 +179,18 @@ func (nativeLayout) Service(s jobs.Spec) string {
 // included: an Indexed Job, so that they end with the master), so nothing
 // else may change.
 func (nativeLayout) Updatable(s jobs.Spec) []string {
+	pull := []string{"image_pull_secrets", "image_pull_policy"}
 	switch render.WorkersOf(s, "").(type) {
 	case *appsv1.StatefulSet:
 		if s.Type == jobs.TypeParBatchWorkers {
-			return []string{"image", "cpu", "cpu_limit", "memory", "memory_limit", "gpu", "envvars"}
+			return slices.Concat([]string{"image", "cpu", "cpu_limit", "memory", "memory_limit", "gpu", "envvars"},
+				pull, jobs.PodParams(jobs.Master))
 		}
-		return []string{"image", "worker_cpu", "worker_cpu_limit", "worker_memory", "worker_memory_limit",
-			"worker_gpu", "worker_envvars"}
+		return slices.Concat([]string{"image", "worker_cpu", "worker_cpu_limit", "worker_memory", "worker_memory_limit",
+			"worker_gpu", "worker_envvars"}, pull, jobs.PodParams(jobs.Workers))
 	case *appsv1.Deployment:
-		return []string{"image", "cpu", "cpu_limit", "memory", "memory_limit", "envvars", "command", "args"}
+		return slices.Concat([]string{"image", "cpu", "cpu_limit", "memory", "memory_limit", "envvars", "command", "args"},
+			pull, jobs.PodParams(jobs.Master))
 	}
 	return nil
 }
@@ -213,8 +217,10 @@ func (nativeLayout) UpdatePatch(rendered []client.Object, workers client.Object)
 	if tmpl == nil {
 		return nil, fmt.Errorf("the backend rendered no %T %s", workers, workers.GetName())
 	}
-	data, err := json.Marshal(map[string]any{"spec": map[string]any{"template": tmpl}})
-	return client.RawPatch(types.MergePatchType, data), err
+	// Replaced whole, not merged: a merge patch would keep a node
+	// selector key or a label the new template no longer has.
+	data, err := json.Marshal([]map[string]any{{"op": "replace", "path": "/spec/template", "value": tmpl}})
+	return client.RawPatch(types.JSONPatchType, data), err
 }
 
 func (nativeLayout) PasswordSecret(s jobs.Spec) (name, key string) {

@@ -41,6 +41,9 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job, opts ...StartOptio
 	if err != nil {
 		return fmt.Errorf("start %s: %w", name, err)
 	}
+	for _, w := range jobs.Warnings(job) {
+		log.Info("pods would be refused where Pod Security restricted is enforced", "setting", w)
+	}
 	if len(objs) == 0 {
 		return fmt.Errorf("start %s: backend rendered no objects", name)
 	}
