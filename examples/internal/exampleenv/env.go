@@ -44,19 +44,25 @@ func simulated() juliaruntest.Options {
 // Main parses the example's flags, sets up its Env (creating the volumes on
 // a simulated cluster), runs run and exits non-zero on error.
 func Main(name string, volumes []string, run func(ctx context.Context, e *Env) error) {
+	MainOn(name, simulated(), volumes, run)
+}
+
+// MainOn is Main with the simulated cluster shaped by sim (node pools, for
+// an example that places its pods).
+func MainOn(name string, sim juliaruntest.Options, volumes []string, run func(ctx context.Context, e *Env) error) {
 	fs := flag.NewFlagSet(name, flag.ExitOnError)
 	kubeconfig := fs.String("kubeconfig", os.Getenv("KUBECONFIG"), "kubeconfig of the cluster (default: a simulated cluster)")
 	namespace := fs.String("namespace", "examples", "namespace to run in")
 	_ = fs.Parse(os.Args[1:])
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := mainErr(ctx, *kubeconfig, *namespace, volumes, run); err != nil {
+	if err := mainErr(ctx, *kubeconfig, *namespace, sim, volumes, run); err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 		os.Exit(1)
 	}
 }
 
-func mainErr(ctx context.Context, kubeconfig, namespace string, volumes []string, run func(context.Context, *Env) error) error {
+func mainErr(ctx context.Context, kubeconfig, namespace string, sim juliaruntest.Options, volumes []string, run func(context.Context, *Env) error) error {
 	var cfg *rest.Config
 	var cluster *juliaruntest.Cluster
 	if kubeconfig != "" {
@@ -70,7 +76,7 @@ func mainErr(ctx context.Context, kubeconfig, namespace string, volumes []string
 			return err
 		}
 		var err error
-		if cluster, err = juliaruntest.Start(ctx, simulated()); err != nil {
+		if cluster, err = juliaruntest.Start(ctx, sim); err != nil {
 			return err
 		}
 		defer cluster.Stop()
@@ -110,7 +116,13 @@ func Prepare(ctx context.Context, cluster *juliaruntest.Cluster, namespace strin
 // for the examples' own tests.
 func ForTest(t *testing.T, volumes ...string) *Env {
 	t.Helper()
-	cluster := juliaruntest.StartForTest(t, simulated())
+	return ForTestOn(t, simulated(), volumes...)
+}
+
+// ForTestOn is ForTest on a simulated cluster shaped by sim.
+func ForTestOn(t *testing.T, sim juliaruntest.Options, volumes ...string) *Env {
+	t.Helper()
+	cluster := juliaruntest.StartForTest(t, sim)
 	ctx := context.Background()
 	if err := Prepare(ctx, cluster, "examples", volumes); err != nil {
 		t.Fatal(err)
