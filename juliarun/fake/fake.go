@@ -70,6 +70,12 @@ func (f *Client) Start(_ context.Context, job jobs.Job, opts ...juliarun.StartOp
 	if err := job.Validate(); err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
+	// Rendering finds what only the rendered pods show (a pod template
+	// overlay that would replace one of the SDK's mounts), as the real
+	// client's native backend does.
+	if _, err := juliarun.NewNativeBackend().Render(job, "fake"); err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
 	s := job.Spec()
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -9,6 +9,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
@@ -111,5 +113,36 @@ func TestFakeClient(t *testing.T) {
 	}
 	if _, err := f.Status(ctx, "pi"); !errors.Is(err, juliarun.ErrNotFound) {
 		t.Errorf("Status after Delete: %v", err)
+	}
+}
+
+// TestFakeAcceptsSettings: the fake takes every Kubernetes setting the
+// real client takes, and refuses what rendering refuses (an overlay that
+// would replace one of the SDK's mounts), as the real client does.
+func TestFakeAcceptsSettings(t *testing.T) {
+	ctx := context.Background()
+	f := fake.NewClient("science")
+	gpu := corev1.Toleration{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule}
+	job := jobs.NewParBatch("train", "train.jl", "work", jobs.WithNWorkers(2),
+		jobs.WithLabels(map[string]string{"team": "ml"}), jobs.WithAnnotations(map[string]string{"example.com/a": "b"}),
+		jobs.WithImagePullSecrets("cred"), jobs.WithImagePullPolicy(corev1.PullAlways),
+		jobs.WithRunTimeLimit(time.Hour), jobs.WithTTLAfterFinished(time.Minute),
+		jobs.WithTolerations(jobs.Workers, gpu), jobs.WithNodeSelector(jobs.Workers, map[string]string{"pool": "gpu"}),
+		jobs.WithAffinity(jobs.Master, &corev1.Affinity{}), jobs.WithTopologySpread(jobs.Workers,
+			corev1.TopologySpreadConstraint{MaxSkew: 1, TopologyKey: "kubernetes.io/hostname", WhenUnsatisfiable: corev1.ScheduleAnyway}),
+		jobs.WithPriorityClass(jobs.Workers, "high"), jobs.WithRuntimeClass(jobs.Workers, "nvidia"),
+		jobs.WithServiceAccount(jobs.Master, "reader"), jobs.WithServiceAccountToken(jobs.Master, true),
+		jobs.WithPodLabels(jobs.Workers, map[string]string{"tier": "gpu"}), jobs.WithPodAnnotations(jobs.Master, map[string]string{"a": "b"}),
+		jobs.WithEnvFrom(jobs.Master, map[string]jobs.EnvSource{"KEY": jobs.FromSecret("api", "key")}),
+		jobs.WithEnvFromSecrets(jobs.Workers, "db"), jobs.WithEnvFromConfigMaps(jobs.Workers, "defaults"),
+		jobs.WithVolumes(jobs.Workers, jobs.SecretVolume("tls", "/etc/tls")), jobs.WithShmSize(jobs.Workers, resource.MustParse("1Gi")),
+		jobs.WithPodOverlay(jobs.Workers, corev1.PodTemplateSpec{Spec: corev1.PodSpec{DNSPolicy: corev1.DNSDefault}}))
+	if err := f.Start(ctx, job); err != nil {
+		t.Fatalf("Start with every setting: %v", err)
+	}
+	bad := jobs.NewBatch("bad", "b.jl", "work", jobs.WithPodOverlay(jobs.Master, corev1.PodTemplateSpec{Spec: corev1.PodSpec{
+		Containers: []corev1.Container{{Name: jobs.MainContainer, VolumeMounts: []corev1.VolumeMount{{Name: "x", MountPath: "/mnt/work"}}}}}}))
+	if err := f.Start(ctx, bad); !errors.Is(err, jobs.ErrInvalid) {
+		t.Errorf("Start with an overlay replacing the run volume's mount = %v, want jobs.ErrInvalid", err)
 	}
 }
