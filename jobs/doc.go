@@ -23,5 +23,19 @@
 // the run volume, or absolute in the container. Volumes and bundles are the
 // names of PersistentVolumeClaims in the job's namespace.
 //
+// What a real cluster asks beyond the job model (placement on tainted node
+// pools, a service account, image pull secrets, labels, environment from
+// Secrets, Secret/ConfigMap/emptyDir volumes, shared memory, a run-time
+// limit, removal after the job finished, a pod template overlay) is each
+// job's Settings, set by options that name the pods they are for: Master
+// (the master, each unit, each replica) or Workers (the Distributed
+// workers of a JuliaParBatch or Notebook):
+//
+//	jobs.WithTolerations(jobs.Workers, gpuToleration),
+//	jobs.WithEnvFrom(jobs.Master, map[string]jobs.EnvSource{"KEY": jobs.FromSecret("api", "key")}),
+//
+// Validate reports their problems with paths under the role
+// (workers.tolerations[0].effect).
+//
 // Spec gives any job in the one shape backends render from.
 package jobs

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/resources"
 )
@@ -73,4 +75,18 @@ func ExampleAsErrorList() {
 	// name Invalid value
 	// gpu Invalid value
 	// nworkers Forbidden
+}
+
+func ExampleWithTolerations() {
+	gpu := corev1.Toleration{Key: "nvidia.com/gpu", Operator: corev1.TolerationOpExists, Effect: "Sometimes"}
+	job := jobs.NewParBatch("train", "train.jl", "work", jobs.WithNWorkers(4), jobs.WithWorkerGPU(1),
+		jobs.WithTolerations(jobs.Workers, gpu),
+		jobs.WithNodeSelector(jobs.Workers, map[string]string{"pool": "gpu"}),
+		jobs.WithRetryLimit(2))
+	for _, e := range jobs.AsErrorList(job.Validate()) {
+		fmt.Println(e.Field, e.Type)
+	}
+	// Output:
+	// workers.tolerations[0].effect Unsupported value
+	// retry_limit Forbidden
 }
