@@ -81,6 +81,13 @@ func TestBackend(t *testing.T, cluster *Cluster, backend juliarun.Backend) {
 		jobs.NewMessageQ("c-queue", "rabbitmq.conf", "work", small...),
 		jobs.NewGeneric("c-generic", "busybox", "work", jobs.WithCommand("sleep", "infinity"),
 			jobs.WithPorts(map[string]jobs.Port{"web": {Container: 8080, Service: 80}})),
+		// Settings change how a job is laid out: with a TTL the master Job
+		// owns the root instead of the reverse.
+		jobs.NewParBatch("c-settings", "pi.jl", "work", jobs.WithNWorkers(2),
+			jobs.WithTTLAfterFinished(time.Hour), jobs.WithRunTimeLimit(time.Hour),
+			jobs.WithLabels(map[string]string{"team": "conformance"}),
+			jobs.WithVolumes(jobs.Workers, jobs.EmptyDirVolume("/scratch", resources.MiB(64))),
+			jobs.WithShmSize(jobs.Workers, resources.MiB(256))),
 	}
 	t.Run("lifecycle", func(t *testing.T) {
 		for _, job := range lifecycles {
