@@ -239,6 +239,7 @@ func TestLeastPrivilege(t *testing.T) {
 	ctx := context.Background()
 	all := slices.Concat(rbacJobs(), []jobs.Job{
 		jobs.NewBatch("batch", "run.jl", "work", jobs.WithPkgBundle("stats")),
+		jobs.NewBatch("batch-ttl", "run.jl", "work", jobs.WithTTLAfterFinished(time.Hour)),
 		jobs.NewParBatch("never", "pi.jl", "work", jobs.WithNWorkers(1), jobs.WithRestart(jobs.RestartNever)),
 		jobs.NewParBatchWorkers("array", "unit.jl", "work", jobs.WithNWorkers(2)),
 		jobs.NewNotebook("notebook", "work", jobs.WithPassword("s3cret"), jobs.WithNWorkers(1), jobs.WithExternal(true)),

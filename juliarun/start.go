@@ -3,7 +3,6 @@ package juliarun
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -14,7 +13,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -104,19 +102,24 @@ func ownsRoot(o client.Object) bool { return o.GetAnnotations()[labels.OwnsRoot]
 
 // makeRootOwned makes the root a dependent of owner, once owner exists, so
 // that the garbage collector removes the root, and with it every other
-// object of the job, when owner goes.
+// object of the job, when owner goes. It updates the root (which the Role
+// already lets the client do for Update) rather than patching it.
 func (k *kubeClient) makeRootOwned(ctx context.Context, root, owner client.Object) error {
 	kind, err := k.c.GroupVersionKindFor(owner)
 	if err != nil {
 		return err
 	}
-	ref, err := json.Marshal(map[string]any{"metadata": map[string]any{
-		"ownerReferences": []metav1.OwnerReference{ownedBy(owner, kind)}}})
-	if err != nil {
-		return err
-	}
-	return retry.OnError(retry.DefaultBackoff, transient, func() error {
-		return k.c.Patch(ctx, root, client.RawPatch(types.MergePatchType, ref))
+	ref := ownedBy(owner, kind)
+	first := true
+	return retry.OnError(retry.DefaultBackoff, func(err error) bool { return transient(err) || apierrors.IsConflict(err) }, func() error {
+		if !first { // the root changed since it was created: read it again
+			if err := k.c.Get(ctx, client.ObjectKeyFromObject(root), root); err != nil {
+				return err
+			}
+		}
+		first = false
+		root.SetOwnerReferences([]metav1.OwnerReference{ref})
+		return k.c.Update(ctx, root)
 	})
 }
 
