@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -190,6 +191,7 @@ func TestRealNode(t *testing.T) {
 	t.Run("MessageQ", func(t *testing.T) { realMessageQ(t, e, client) })
 	t.Run("Generic", func(t *testing.T) { realGeneric(t, e) })
 	t.Run("OOMKilled", func(t *testing.T) { realOOM(t, e) })
+	t.Run("Settings", func(t *testing.T) { realSettings(t, e) })
 
 	ctx := context.Background()
 	// Jobs a failed subtest left behind go first.
@@ -507,6 +509,40 @@ sleep 3600 & wait`))
 	// The command handles SIGTERM, as a PID 1 must (the image's own
 	// command is the user's to get right).
 	e.deleteQuickly(t, "rn-generic")
+}
+
+// realSettings: what the Kubernetes settings promise reaches the process:
+// a variable from a Secret key holds the Secret's value, a Secret volume
+// holds its files (read-only), an emptyDir is writable, and /dev/shm is a
+// tmpfs of the size asked for, not the runtime's 64 MiB.
+func realSettings(t *testing.T, e *env) {
+	ctx := context.Background()
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "rn-api", Namespace: e.ns},
+		StringData: map[string]string{"token": "tok-6c1f", "tls.crt": "CERT-DATA"}}
+	if _, err := e.cs.CoreV1().Secrets(e.ns).Create(ctx, secret, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	job := jobs.NewGeneric("rn-settings", nodeimages.JuliaStandIn, "work",
+		jobs.WithEnvFrom(jobs.Master, map[string]jobs.EnvSource{"API_TOKEN": jobs.FromSecret("rn-api", "token")}),
+		jobs.WithVolumes(jobs.Master, jobs.SecretVolume("rn-api", "/etc/api"), jobs.EmptyDirVolume("/scratch", resources.MiB(16))),
+		jobs.WithShmSize(jobs.Master, resources.MiB(256)),
+		jobs.WithMemoryLimit(resources.GiB(1)),
+		jobs.WithCommand("/bin/sh", "-c", `{
+echo "token $API_TOKEN"
+echo "crt $(cat /etc/api/tls.crt)"
+touch /etc/api/x 2>/dev/null && echo "secret volume writable" || echo "secret volume read-only"
+touch /scratch/x && echo "scratch writable"
+echo "shm $(df -k /dev/shm | awk 'NR==2 {print $1, $2}')"
+} > /mnt/work/settings.txt
+trap 'exit 0' TERM
+sleep 3600 & wait`))
+	e.startReal(t, job)
+	got := waitFile(t, e.volumeFile(t, "work", "settings.txt"), "the settings report")
+	want := "token tok-6c1f\ncrt CERT-DATA\nsecret volume read-only\nscratch writable\nshm tmpfs 262144\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("settings.txt (-want +got):\n%s", diff)
+	}
+	e.deleteQuickly(t, "rn-settings")
 }
 
 // realOOM: a script over its memory limit is OOMKilled, and Status says so
