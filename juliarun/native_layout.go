@@ -142,7 +142,7 @@ func (nativeLayout) Phase(master, workers client.Object, pods []corev1.Pod) (Pha
 			case batchv1.JobComplete:
 				return PhaseSucceeded, ""
 			case batchv1.JobFailed:
-				return PhaseFailed, joinReasons(append(failedExits(pods), c.Message)...)
+				return PhaseFailed, joinReasons(append(failedExits(pods), jobFailure(w, c))...)
 			}
 		}
 		if master == nil && render.JobWorkers(w) == 0 {
