@@ -46,7 +46,8 @@ func WithTopologySpread(role Role, constraints ...corev1.TopologySpreadConstrain
 
 // WithPriorityClass gives role's pods the priority of the named
 // PriorityClass: the scheduler preempts lower-priority pods to place them.
-// Default: the cluster's default priority.
+// While workers preempted that way wait for room again, their job's Status
+// says how many were preempted. Default: the cluster's default priority.
 func WithPriorityClass(role Role, name string) Option {
 	return podOption(role, podPriorityClass, func(p *PodSettings) { p.PriorityClassName = name })
 }

@@ -109,6 +109,9 @@ func (k *kubeClient) observe(ctx context.Context, s jobs.Spec, root client.Objec
 				return nil, fmt.Errorf("status %s: %w", name, err)
 			}
 		}
+		if why, err = k.withPreemptions(ctx, workers, why); err != nil { // preempted.go
+			return nil, fmt.Errorf("status %s: %w", name, err)
+		}
 		obs.workersWait = why
 	}
 	if phase == PhasePending && master != nil {
