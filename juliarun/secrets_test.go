@@ -3,6 +3,7 @@ package juliarun_test
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/go-logr/logr/funcr"
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -41,21 +43,31 @@ func (b *logBuffer) String() string {
 }
 
 // TestSecretsStayInTheirSecret runs a full lifecycle of a notebook with a
-// password and Distributed workers, and of a parallel batch job, logging
-// at V(10), and then looks for the cluster cookies, the password and its
-// hash (verbatim and in base64) everywhere but in the jobs' Secrets: in
-// the log, in the namespace's Events, in every other object of the jobs and
-// their pods (labels, annotations, commands, arguments, plain environment
-// values, data). Each Secret is owned by its job's root ConfigMap: Delete
-// removes it, and so does the garbage collector once the root is gone.
+// password and Distributed workers, and of a parallel batch job whose
+// master and workers read an API token from a Secret of the user's
+// (WithEnvFrom), logging at V(10), and then looks for the cluster cookies,
+// the password and its hash, and the token (verbatim and in base64)
+// everywhere but in Secrets: in the log, in the namespace's Events, in
+// every other object of the namespace, the jobs' and their pods included
+// (records, labels, annotations, commands, arguments, plain environment
+// values, data). The token reaches the pods as a reference to its Secret's
+// key. Each job Secret is owned by its job's root ConfigMap: Delete removes
+// it, and so does the garbage collector once the root is gone.
 func TestSecretsStayInTheirSecret(t *testing.T) {
 	const password = "correct horse battery staple"
 	logs := &logBuffer{}
 	e := newEnv(t, sharedCluster(t), juliarun.WithLogger(funcr.New(logs.write, funcr.Options{Verbosity: 10})))
 	ctx := context.Background()
+	token := "token-" + rand.Text() // found nowhere by chance
+	if _, err := e.cs.CoreV1().Secrets(e.ns).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "api"},
+		StringData: map[string]string{"token": token}}, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	fromSecret := map[string]jobs.EnvSource{"API_TOKEN": jobs.FromSecret("api", "token")}
 	all := []jobs.Job{
 		jobs.NewNotebook("nb", "work", jobs.WithPassword(password), jobs.WithNWorkers(2)),
-		jobs.NewParBatch("pi", "pi.jl", "work", jobs.WithNWorkers(1)),
+		jobs.NewParBatch("pi", "pi.jl", "work", jobs.WithNWorkers(1),
+			jobs.WithEnvFrom(jobs.Master, fromSecret), jobs.WithEnvFrom(jobs.Workers, fromSecret)),
 	}
 	for _, job := range all {
 		name := job.Spec().Name
@@ -125,6 +137,7 @@ func TestSecretsStayInTheirSecret(t *testing.T) {
 			}
 		}))
 	}
+	secrets["API token"] = token
 
 	places := map[string]string{"the log at V(10)": logs.String()}
 	events, err := e.cs.CoreV1().Events(e.ns).List(ctx, metav1.ListOptions{})
@@ -135,12 +148,31 @@ func TestSecretsStayInTheirSecret(t *testing.T) {
 		t.Error("no Events in the namespace: the check below would prove nothing")
 	}
 	places["Events"] = toJSON(t, events)
-	for _, obj := range jobObjects(t, e, "nb", "pi") {
-		if obj.GetKind() == "Secret" {
+	for _, obj := range labelledObjects(t, e.cluster.Config(), e.ns, "") {
+		if obj.GetKind() == "Secret" || obj.GetKind() == "Event" {
 			continue
 		}
 		places[obj.GetKind()+" "+obj.GetName()] = toJSON(t, obj.Object)
 		checkSecretEnv(t, obj.Object)
+	}
+	for _, role := range []string{"master", "worker"} {
+		pods := e.pods(t, "pi", role)
+		if len(pods) == 0 {
+			t.Errorf("pi has no %s pod", role)
+		}
+		for _, p := range pods {
+			var got []corev1.EnvVar
+			for _, v := range p.Spec.Containers[0].Env {
+				if v.Name == "API_TOKEN" {
+					got = append(got, v)
+				}
+			}
+			want := []corev1.EnvVar{{Name: "API_TOKEN", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: "api"}, Key: "token"}}}}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("API_TOKEN of pod %s (-want +got):\n%s", p.Name, diff)
+			}
+		}
 	}
 	if len(places) < 20 {
 		t.Errorf("only %d places searched", len(places))
