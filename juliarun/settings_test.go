@@ -205,6 +205,40 @@ func TestPreemptedWorkersAreSaid(t *testing.T) {
 	}
 }
 
+// TestPreemptedBatchMasterStartsAgain: a JuliaBatch's master that the
+// scheduler preempts did not fail: its job stays Pending, not Failed, and
+// its master runs again once there is room.
+func TestPreemptedBatchMasterStartsAgain(t *testing.T) {
+	cluster := juliaruntest.StartForTest(t, juliaruntest.Options{NodePools: []juliaruntest.NodePool{
+		{Name: "small", Count: 1, CPU: "2", Memory: "8Gi", Labels: map[string]string{poolKey: "small"}}}})
+	ctx := context.Background()
+	for name, value := range map[string]int32{"low": 100, "high": 1000} {
+		if err := cluster.CreatePriorityClass(ctx, name, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newEnv(t, cluster)
+	batch := func(name, class string) jobs.Job {
+		return jobs.NewBatch(name, "run.jl", "work", jobs.WithCPU(resources.Cores(1.5)), jobs.WithPriorityClass(jobs.Master, class))
+	}
+	if err := e.client.Start(ctx, batch("low", "low")); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor(t, "low", "running", juliarun.Running())
+	if err := e.client.Start(ctx, batch("high", "high")); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor(t, "high", "running in the low-priority master's place", juliarun.Running())
+	st := e.statusEventually(t, "low", "its master waiting for room again", func(s *juliarun.Status) bool {
+		return s.Phase == juliarun.PhasePending && strings.Contains(s.Reason, "unschedulable")
+	})
+	t.Logf("Status of the preempted job: %s: %s", st.Phase, st.Reason)
+	if err := e.client.Delete(ctx, "high"); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor(t, "low", "its master running again", juliarun.Running())
+}
+
 // TestTTLLeavesNothing starts batch jobs with a TTL on a cluster whose Job
 // pods end by themselves, and makes no client call once they are started:
 // each job finishes, and then every one of its objects (the root ConfigMap

@@ -80,6 +80,12 @@ func (r *renderer) masterJob(p process) *batchv1.Job {
 			Template:     r.podTemplate(p),
 		},
 	}
+	if r.s.Type != jobs.TypeParBatch {
+		// A master the scheduler preempted, or a node drain evicted, is
+		// started again without counting as a failure: it did not fail.
+		// Not a JuliaParBatch's, whose workers end with its first run.
+		job.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{ignoreDisruptions()}}
+	}
 	if set.RunTimeLimit > 0 {
 		seconds := int64(math.Ceil(set.RunTimeLimit.Seconds()))
 		job.Spec.ActiveDeadlineSeconds = &seconds
@@ -195,8 +201,7 @@ func (r *renderer) sessionWorkers(p process) *batchv1.Job {
 			ContainerName: &container, Operator: batchv1.PodFailurePolicyOnExitCodesOpIn,
 			Values: []int32{scripts.ExitMasterEnded}}},
 		// A preempted or evicted worker is replaced without counting.
-		{Action: batchv1.PodFailurePolicyActionIgnore, OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{
-			{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}}},
+		ignoreDisruptions(),
 	}}
 	if r.s.Restart == jobs.RestartNever {
 		zero := int32(0)
@@ -239,4 +244,13 @@ func JobWorkers(job *batchv1.Job) int {
 		return 1
 	}
 	return int(*job.Spec.Parallelism)
+}
+
+// ignoreDisruptions is the pod failure rule that replaces a pod the
+// scheduler preempted or a drain evicted (condition DisruptionTarget)
+// without counting it against the Job's backoff limit.
+func ignoreDisruptions() batchv1.PodFailurePolicyRule {
+	return batchv1.PodFailurePolicyRule{Action: batchv1.PodFailurePolicyActionIgnore,
+		OnPodConditions: []batchv1.PodFailurePolicyOnPodConditionsPattern{
+			{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue}}}
 }
