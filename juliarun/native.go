@@ -76,7 +76,9 @@ func (b *nativeBackend) Render(job jobs.Job, namespace string) ([]client.Object,
 // references to the root ConfigMap, which need the UID the API server
 // assigns to it; every object still carries the label juliarun.io/job, so
 // `kubectl delete all,configmap,secret,networkpolicy -l juliarun.io/job=<name>`
-// (or Client.Delete) removes the job.
+// (or Client.Delete) removes the job. For the same reason a TTL
+// (jobs.WithTTLAfterFinished) of an applied manifest removes only the master
+// Job, not the rest of the job, which Start makes the Job's dependents.
 func Manifest(backend Backend, job jobs.Job, namespace string) ([]byte, error) {
 	if backend == nil {
 		return nil, errors.New("manifest: backend is nil")
