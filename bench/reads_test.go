@@ -7,6 +7,8 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/juliarun/sdk/bench"
 	"github.com/juliarun/sdk/jobs"
@@ -99,35 +101,87 @@ func BenchmarkWorkerReads(b *testing.B) {
 	}
 }
 
-// BenchmarkDelete measures Client.Delete of a ParBatch job with 1, 100 and
-// 1000 running workers on the simulated cluster, until every object and pod
-// of the job is gone. Each iteration starts the job and waits for its
-// workers untimed. Metrics: reqs/op, <verb>/op, resp-B/op and ns/op.
+// BenchmarkDelete measures deleting a ParBatch job with 1, 100 and 1000
+// running workers on the simulated cluster, two ways interleaved in each
+// iteration (the order rotating), each until every pod of the job is gone:
+//
+//   - sdk: Client.Delete, which returns once every object and pod is gone;
+//   - cluster: the cluster's own cascading delete of the same objects, one
+//     client-go delete of the job's root ConfigMap with background
+//     propagation, which leaves everything else to the garbage collector;
+//     it is done when a list of the job's pods, repeated every 10 ms by an
+//     uncounted observer, finds none.
+//
+// Each iteration starts the job and waits for its workers untimed.
+// Metrics: sdk-ms and cluster-ms (medians), sdk-reqs/op, sdk-<verb>/op and
+// sdk-resp-B/op, and the same for cluster (its one delete).
 func BenchmarkDelete(b *testing.B) {
 	cluster := startCluster(b, bigCluster)
 	ns := newNamespace(b, cluster, "delete")
 	ctx := context.Background()
-	var counter bench.Counter
-	c := newClient(b, counter.Instrument(unlimited(cluster.Config())), ns)
+	cfg := unlimited(cluster.Config())
+	counters := map[string]*bench.Counter{"sdk": {}, "cluster": {}}
+	c := newClient(b, counters["sdk"].Instrument(cfg), ns)
+	raw := clientset(b, counters["cluster"].Instrument(cfg))
+	observer := clientset(b, cfg)
 	seq := 0
+	methods := []string{"sdk", "cluster"}
 	for _, n := range workerCounts {
 		b.Run(fmt.Sprintf("workers=%d", n), func(b *testing.B) {
-			var t tally
+			s := samples{}
+			tallies := map[string]*tally{"sdk": {}, "cluster": {}}
+			i := 0
 			for b.Loop() {
-				b.StopTimer()
-				seq++
-				name := fmt.Sprintf("del-%d", seq)
-				if err := c.Start(ctx, jobs.NewParBatch(name, "main.jl", "work", jobs.WithNWorkers(n))); err != nil {
-					b.Fatal(err)
+				for _, m := range rotate(methods, i) {
+					b.StopTimer()
+					seq++
+					name := fmt.Sprintf("del-%d", seq)
+					if err := c.Start(ctx, jobs.NewParBatch(name, "main.jl", "work", jobs.WithNWorkers(n))); err != nil {
+						b.Fatal(err)
+					}
+					waitWorkers(b, c, name, n)
+					time.Sleep(settle)
+					b.StartTimer()
+					tallies[m].measure(b, counters[m], func() error {
+						start := time.Now()
+						var err error
+						if m == "sdk" {
+							err = c.Delete(ctx, name)
+						} else {
+							err = cascadeDelete(ctx, raw, observer, ns, name)
+						}
+						s[m] = append(s[m], time.Since(start))
+						return err
+					})
 				}
-				waitWorkers(b, c, name, n)
-				b.StartTimer()
-				t.measure(b, &counter, func() error { return c.Delete(ctx, name) })
+				i++
 			}
-			t.report(b)
-			b.Logf("Delete: %v", t.last)
+			s.report(b)
+			for m, t := range tallies {
+				reportCounts(b, t.total, t.ops, m+"-")
+				b.Logf("%s Delete: %v", m, t.last)
+			}
 		})
 	}
+}
+
+// cascadeDelete is the cluster's own cascading delete of a job: one delete
+// of its root with background propagation through cs, then, through the
+// uncounted observer, a list of the job's pods every 10 ms until none is
+// left.
+func cascadeDelete(ctx context.Context, cs, observer kubernetes.Interface, ns, name string) error {
+	root := juliarun.NativeLayout().Root(name, ns)
+	background := metav1.DeletePropagationBackground
+	if err := cs.CoreV1().ConfigMaps(ns).Delete(ctx, root.GetName(), metav1.DeleteOptions{PropagationPolicy: &background}); err != nil {
+		return err
+	}
+	return wait.PollUntilContextTimeout(ctx, 10*time.Millisecond, 3*time.Minute, true, func(ctx context.Context) (bool, error) {
+		list, err := observer.CoreV1().Pods(ns).List(ctx, metav1.ListOptions{LabelSelector: "juliarun.io/job=" + name, Limit: 1})
+		if err != nil {
+			return false, err
+		}
+		return len(list.Items) == 0, nil
+	})
 }
 
 // waitWorkers waits, up to 5 minutes, until the job has n ready workers.

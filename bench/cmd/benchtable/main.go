@@ -49,7 +49,7 @@ func main() {
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
 	for _, table := range []func(io.Writer, *results){
-		renderTable, requestsTable, startTable, scaleTable, readsTable, manyJobsTable,
+		renderTable, requestsTable, startTable, scaleTable, readsTable, deleteTable, listTable, manyJobsTable,
 	} {
 		table(w, res)
 	}
@@ -329,9 +329,6 @@ func readsTable(w io.Writer, r *results) {
 		workers, op, _ := strings.Cut(after(n, "workers="), "/")
 		add(op, workers, n)
 	}
-	for _, n := range r.withPrefix("BenchmarkDelete/") {
-		add("Delete", after(n, "workers="), n)
-	}
 	if len(ops) == 0 {
 		return
 	}
@@ -352,9 +349,48 @@ func readsTable(w io.Writer, r *results) {
 		}
 		rows = append(rows, row)
 	}
-	table(w, "5. Cost of reads, Scale and Delete by number of running workers (BenchmarkWorkerReads, BenchmarkDelete; 10 simulated nodes)",
-		"PodList: what a pod-per-worker manager reads to count its workers (one list of the job's worker pods). Scale: by one worker. Delete: until every object and pod is gone.",
+	table(w, "5. Cost of reads and Scale by number of running workers (BenchmarkWorkerReads; 10 simulated nodes)",
+		"PodList: what a pod-per-worker manager reads to count its workers (one list of the job's worker pods). Scale: by one worker.",
 		header, rows)
+}
+
+// deleteTable prints family 5b: BenchmarkDelete, the SDK beside the
+// cluster's own cascading delete.
+func deleteTable(w io.Writer, r *results) {
+	var rows [][]string
+	for _, n := range r.withPrefix("BenchmarkDelete/") {
+		get := func(unit string) float64 { v, _ := r.get(n, unit); return v }
+		sdk, cl := get("sdk-ms"), get("cluster-ms")
+		rows = append(rows, []string{after(n, "workers="),
+			count(get("sdk-reqs/op")) + " (" + r.verbs(n, "sdk-") + ")", bytesize(get("sdk-resp-B/op")), num(sdk),
+			num(cl), ratio(sdk, cl)})
+	}
+	table(w, "5b. Delete by number of running workers (BenchmarkDelete; 10 simulated nodes; median ms until every pod is gone, interleaved)",
+		"cluster: the cluster's own cascading delete of the same objects, one delete of the root with background propagation, done when a list of the job's pods repeated every 10 ms finds none.",
+		[]string{"workers", "SDK requests", "SDK response bytes", "SDK ms", "cluster ms", "SDK / cluster"}, rows)
+}
+
+// listTable prints family 7: BenchmarkList, List beside a Status per job,
+// and Status of each job type.
+func listTable(w io.Writer, r *results) {
+	var rows, statusRows [][]string
+	for _, n := range r.withPrefix("BenchmarkList/") {
+		get := func(unit string) float64 { v, _ := r.get(n, unit); return v }
+		if typ, ok := strings.CutPrefix(after(n, "/"), "Status/type="); ok {
+			statusRows = append(statusRows, []string{typ, count(get("reqs/op")) + " (" + r.verbs(n, "") + ")",
+				bytesize(get("resp-B/op")), num(get("ns/op") / 1e6)})
+			continue
+		}
+		sdk, each := get("sdk-ms"), get("status-each-ms")
+		rows = append(rows, []string{after(n, "jobs="),
+			count(get("sdk-reqs/op")) + " (" + r.verbs(n, "sdk-") + ")", bytesize(get("sdk-resp-B/op")), num(sdk),
+			count(get("status-each-reqs/op")), bytesize(get("status-each-resp-B/op")), num(each), ratio(each, sdk)})
+	}
+	table(w, "7. List by number of running jobs (BenchmarkList; 10 simulated nodes; median ms, interleaved)",
+		"status-each: Client.Status of every job in turn, what List did before it read every kind at once.",
+		[]string{"jobs", "List requests", "List bytes", "List ms", "status-each requests", "status-each bytes", "status-each ms", "status-each / List"}, rows)
+	table(w, "7b. Status of a running job of each type (BenchmarkList at 100 jobs)", "",
+		[]string{"type", "requests", "bytes", "ms"}, statusRows)
 }
 
 // manyJobsTable prints family 6: BenchmarkManyJobs.
