@@ -38,6 +38,11 @@ func (k *kubeClient) endpoint(ctx context.Context, s jobs.Spec) (*Endpoint, erro
 	if err := k.c.Get(ctx, client.ObjectKey{Namespace: k.ns, Name: k.layout.Service(s)}, &svc); err != nil {
 		return nil, err
 	}
+	return endpointOf(&svc), nil
+}
+
+// endpointOf says where svc is reached.
+func endpointOf(svc *corev1.Service) *Endpoint {
 	ep := &Endpoint{
 		Address:   svc.Name + "." + svc.Namespace + ".svc",
 		ClusterIP: svc.Spec.ClusterIP,
@@ -54,5 +59,5 @@ func (k *kubeClient) endpoint(ctx context.Context, s jobs.Spec) (*Endpoint, erro
 	for _, p := range svc.Spec.Ports {
 		ep.Ports[p.Name] = int(p.Port)
 	}
-	return ep, nil
+	return ep
 }

@@ -10,8 +10,10 @@ import (
 	"github.com/go-logr/logr/funcr"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -29,6 +31,9 @@ type kubeClient struct {
 	layout  Layout               // the backend's
 	c       client.WithWatch     // objects of any kind the backend renders
 	cs      kubernetes.Interface // pod logs
+	// raw sends requests whose answers the Client reads itself (a
+	// delete-collection's list of what it deleted).
+	raw rest.Interface
 }
 
 // New returns a Client that runs jobs on the cluster of cfg. It does no
@@ -97,7 +102,15 @@ func New(cfg *rest.Config, opts ...Option) (Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("juliarun.New: %w", err)
 	}
-	return &kubeClient{ns: o.namespace, log: o.logger, backend: o.backend, layout: layout, c: c, cs: cs}, nil
+	rawCfg := rest.CopyConfig(cfg)
+	rawCfg.GroupVersion, rawCfg.APIPath = nil, ""
+	rawCfg.ContentType, rawCfg.AcceptContentTypes = runtime.ContentTypeJSON, runtime.ContentTypeJSON
+	rawCfg.NegotiatedSerializer = serializer.NewCodecFactory(scheme).WithoutConversion()
+	raw, err := rest.UnversionedRESTClientForConfigAndClient(rawCfg, httpClient)
+	if err != nil {
+		return nil, fmt.Errorf("juliarun.New: %w", err)
+	}
+	return &kubeClient{ns: o.namespace, log: o.logger, backend: o.backend, layout: layout, c: c, cs: cs, raw: raw}, nil
 }
 
 // restMapper knows the built-in kinds among the backend's without asking
@@ -129,4 +142,22 @@ func (k *kubeClient) logger(ctx context.Context, name string) logr.Logger {
 		return l.WithValues("namespace", k.ns)
 	}
 	return l.WithValues("job", name, "namespace", k.ns)
+}
+
+// listOf returns an empty list of o's kind: typed where the client's scheme
+// knows the kind, else unstructured (a custom backend's resource).
+func (k *kubeClient) listOf(o client.Object) (client.ObjectList, error) {
+	gvk, err := k.c.GroupVersionKindFor(o)
+	if err != nil {
+		return nil, err
+	}
+	listGVK := gvk.GroupVersion().WithKind(gvk.Kind + "List")
+	if obj, err := k.c.Scheme().New(listGVK); err == nil {
+		if list, ok := obj.(client.ObjectList); ok {
+			return list, nil
+		}
+	}
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(listGVK)
+	return list, nil
 }

@@ -23,6 +23,12 @@ type Layout interface {
 	// cluster's controllers make from it (ReplicaSets, Pods): Delete
 	// removes each of them by the label juliarun.io/job, Pods last.
 	Kinds() []schema.GroupVersionKind
+	// ControllerKinds lists the kinds, among Kinds, of the objects the
+	// cluster's controllers make from a job's workloads (ReplicaSets,
+	// ControllerRevisions, Pods): owned by a workload, not by the root.
+	// Where a garbage collector runs, Delete leaves them to it and waits
+	// for the workloads, deleted in the foreground, to go with them.
+	ControllerKinds() []schema.GroupVersionKind
 
 	// Root returns an empty object of the kind, namespace and name of job
 	// name's root: the first object Start creates, whose creation claims
@@ -49,6 +55,11 @@ type Layout interface {
 	// jobs without workers) and a few of the pods of the role that
 	// decides (the master's, else the workers').
 	Phase(master, workers client.Object, pods []corev1.Pod) (Phase, string)
+	// PhaseNeedsPods reports whether Phase needs those pods to decide on
+	// the workloads master and workers as read. When it does not, Status,
+	// List and Wait read no pods to decide, and Phase gets none: a running
+	// job is read with its record and its workloads alone.
+	PhaseNeedsPods(master, workers client.Object) bool
 
 	// Service returns the name of the Service that Endpoint reports, ""
 	// when the job has none.

@@ -48,6 +48,17 @@ func (nativeLayout) Kinds() []schema.GroupVersionKind {
 	}
 }
 
+// ControllerKinds are what the Job, StatefulSet and Deployment controllers
+// make: ReplicaSets (of a Deployment), ControllerRevisions (of a
+// StatefulSet) and Pods.
+func (nativeLayout) ControllerKinds() []schema.GroupVersionKind {
+	return []schema.GroupVersionKind{
+		appsv1.SchemeGroupVersion.WithKind("ReplicaSet"),
+		appsv1.SchemeGroupVersion.WithKind("ControllerRevision"),
+		corev1.SchemeGroupVersion.WithKind("Pod"),
+	}
+}
+
 // Root is the ConfigMap named after the job.
 func (nativeLayout) Root(name, namespace string) client.Object {
 	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: names.Root(name), Namespace: namespace}}
@@ -126,8 +137,45 @@ func (nativeLayout) Counts(workers client.Object) WorkerCounts {
 }
 
 // Phase decides from the master workload (or, for job arrays, Webservers
-// and Generic jobs, the worker workload) and a few pods of its role.
+// and Generic jobs, the worker workload) and, where the workload does not
+// say, a few pods of its role.
 func (nativeLayout) Phase(master, workers client.Object, pods []corev1.Pod) (Phase, string) {
+	phase, reason, by := workloadPhase(master, workers)
+	switch by {
+	case byWorkload:
+		return phase, reason
+	case byWorkloadPodsExplain:
+		return phase, joinReasons(append(failedExits(pods), reason)...)
+	}
+	return podsPhase(pods)
+}
+
+// PhaseNeedsPods is false where the deciding workload says the job runs
+// (a ready pod), has ended in success, or asks for no workers.
+func (nativeLayout) PhaseNeedsPods(master, workers client.Object) bool {
+	_, _, by := workloadPhase(master, workers)
+	return by != byWorkload
+}
+
+// decidedBy says what decides a job's phase.
+type decidedBy int
+
+const (
+	// byPods: the workload does not say; its pods do.
+	byPods decidedBy = iota
+	// byWorkload: the workload alone.
+	byWorkload
+	// byWorkloadPodsExplain: the workload, with the reason its failed pods
+	// give.
+	byWorkloadPodsExplain
+)
+
+// workloadPhase returns what the deciding workload (the master, else the
+// workers) says of the job's phase, and whether that decides it. A Job's
+// ready count, which its controller updates in batches of about a second,
+// says a pod runs (pods decide until it does); a failed Job's reason is
+// its failed pods' exits.
+func workloadPhase(master, workers client.Object) (Phase, string, decidedBy) {
 	decider := master
 	if decider == nil {
 		decider = workers
@@ -140,30 +188,33 @@ func (nativeLayout) Phase(master, workers client.Object, pods []corev1.Pod) (Pha
 			}
 			switch c.Type {
 			case batchv1.JobComplete:
-				return PhaseSucceeded, ""
+				return PhaseSucceeded, "", byWorkload
 			case batchv1.JobFailed:
-				return PhaseFailed, joinReasons(append(failedExits(pods), jobFailure(w, c))...)
+				return PhaseFailed, jobFailure(w, c), byWorkloadPodsExplain
 			}
 		}
 		if master == nil && render.JobWorkers(w) == 0 {
-			return PhasePending, "no workers requested"
+			return PhasePending, "no workers requested", byWorkload
+		}
+		if ptrOr(w.Status.Ready, 0) > 0 {
+			return PhaseRunning, "", byWorkload
 		}
 	case *appsv1.StatefulSet:
 		if w.Status.ReadyReplicas > 0 {
-			return PhaseRunning, ""
+			return PhaseRunning, "", byWorkload
 		}
 		if ptrOr(w.Spec.Replicas, 1) == 0 {
-			return PhasePending, "no workers requested"
+			return PhasePending, "no workers requested", byWorkload
 		}
 	case *appsv1.Deployment:
 		if w.Status.ReadyReplicas > 0 {
-			return PhaseRunning, ""
+			return PhaseRunning, "", byWorkload
 		}
 		if ptrOr(w.Spec.Replicas, 1) == 0 {
-			return PhasePending, "no replicas requested"
+			return PhasePending, "no replicas requested", byWorkload
 		}
 	}
-	return podsPhase(pods)
+	return "", "", byPods
 }
 
 func (nativeLayout) Service(s jobs.Spec) string {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
+	"math"
 	"net"
 	"net/http"
 	"time"
@@ -12,6 +12,7 @@ import (
 	"github.com/go-logr/logr"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	utilnet "k8s.io/apimachinery/pkg/util/net"
+	"k8s.io/apimachinery/pkg/util/wait"
 )
 
 // Retries. client-go repeats a request by itself only when the server says
@@ -25,35 +26,47 @@ import (
 //     Retry-After, or the connection broke;
 //   - Start repeats its creations itself (see create), because only it can
 //     tell whether an object found on a second try is the one its first
-//     try made.
+//     try made; these retries go through the client's rate limiter, as
+//     new requests;
+//   - Wait and Delete watch through client-go's RetryWatcher, which opens
+//     a watch the server closed, or that failed for a passing reason, again
+//     from the last resourceVersion it saw, so that no change is missed; a
+//     watch whose resourceVersion the server no longer has is listed
+//     again, repeating passing failures (relistBackoff).
 //
-// Both back off from retryInitialDelay, doubling up to retryMaxDelay, and
-// give up once retryBudget has passed: long enough for an API server to
-// restart, short enough that a caller learns of a lasting outage.
+// retryTransport and Start back off (retryBackoff) from retryInitialDelay,
+// doubling up to retryMaxDelay, and give up once retryBudget has passed:
+// long enough for an API server to restart, short enough that a caller
+// learns of a lasting outage.
 const (
 	retryInitialDelay = 50 * time.Millisecond
 	retryMaxDelay     = 2 * time.Second
 	retryBudget       = 30 * time.Second
 )
 
-// backoff paces the retries of one operation.
-type backoff struct {
-	began time.Time
-	delay time.Duration
+// retryBackoff returns the delays between the attempts of one operation:
+// from retryInitialDelay, doubling up to retryMaxDelay, with up to 25% of
+// jitter, so that clients that failed together do not retry in lockstep;
+// steps bounds the attempts.
+func retryBackoff(steps int) wait.Backoff {
+	return wait.Backoff{Duration: retryInitialDelay, Factor: 2, Jitter: 0.25, Cap: retryMaxDelay, Steps: steps}
 }
 
-func newBackoff() *backoff { return &backoff{began: time.Now(), delay: retryInitialDelay} }
+// backoff paces the retries of one operation within retryBudget.
+type backoff struct {
+	began time.Time
+	steps wait.Backoff
+}
+
+func newBackoff() *backoff { return &backoff{began: time.Now(), steps: retryBackoff(math.MaxInt32)} }
 
 // wait sleeps before the next attempt and reports whether to make it: false
 // when ctx has ended or the retry budget is spent.
 func (b *backoff) wait(ctx context.Context) bool {
-	// Up to 25% of jitter, so clients that failed together do not retry in
-	// lockstep.
-	d := b.delay + rand.N(b.delay/4+1)
+	d := b.steps.Step()
 	if time.Since(b.began)+d > retryBudget {
 		return false
 	}
-	b.delay = min(2*b.delay, retryMaxDelay)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
