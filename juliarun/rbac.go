@@ -16,13 +16,19 @@ const RoleName = "juliarun"
 // Each rule, verb by verb, is what these calls use:
 //
 //   - create: Start, for every kind a job renders;
-//   - get: Status, Scale, NWorkers, Update and Endpoint read the job's
-//     root ConfigMap, workloads and Service; Update the job's Secret; Logs
-//     a worker's pod (and pods/log, its output);
-//   - list: List (roots), Status (a few pods), Delete (what is left, for
-//     every kind), Start (the metadata of an object whose creation went
-//     unanswered);
-//   - watch: Wait, on pods and workloads;
+//   - get: Scale, NWorkers, Update, Endpoint, Status, Wait and Delete read
+//     the job's root ConfigMap; NWorkers and Update its worker workload;
+//     Status and Endpoint its Service; Update the job's Secret; Logs a
+//     worker's pod (and pods/log, its output);
+//   - list: List (roots, workloads, Services and the pods of jobs that
+//     need them), Status and Wait (workloads, a few pods), Delete (one
+//     pod's metadata, to learn whether controllers made them). On Secrets
+//     and NetworkPolicies list is optional: only Start uses it, to read
+//     the metadata of an object whose creation went unanswered and tell
+//     its own from another's; without it such a Start fails, removing what
+//     it made;
+//   - watch: Wait, on pods and workloads; Delete, on workloads (deleted in
+//     the foreground, each goes only once its pods have) and pods;
 //   - patch: Scale and Update, on worker workloads;
 //   - update: Update, on the root ConfigMap that records the job;
 //   - deletecollection: Delete, by label, for every kind a job has
@@ -56,7 +62,7 @@ func Role(namespace string) *rbacv1.Role {
 			{APIGroups: []string{"apps"}, Resources: []string{"statefulsets", "deployments"},
 				Verbs: []string{"create", "get", "list", "watch", "patch", "deletecollection"}},
 			{APIGroups: []string{"apps"}, Resources: []string{"replicasets", "controllerrevisions"},
-				Verbs: []string{"list", "deletecollection"}},
+				Verbs: []string{"deletecollection"}},
 			{APIGroups: []string{""}, Resources: []string{"events"},
 				Verbs: []string{"list"}},
 		},
