@@ -84,10 +84,15 @@ func (k *kubeClient) Delete(ctx context.Context, name string, opts ...DeleteOpti
 			workloads = kinds.order
 		}
 	}
-	plan, final := k.deletionPlan(rootKind, workloads, byController)
+	plan, check := k.deletionPlan(rootKind, workloads, byController)
+	// Once workloads deleted in the foreground are gone, so are their pods:
+	// then a look at the API server's cache suffices.
+	afterForeground := len(plan) > 0 && len(plan[0]) > 0 && plan[0][0].awaited
 	wait := deleteOptionsOf(opts).wait
 	// What a step leaves (the workloads deleted in the foreground, above
 	// all) is waited for while the next steps run.
+	waitCtx, stopWaits := context.WithCancel(ctx)
+	defer stopWaits()
 	var waits sync.WaitGroup
 	var mu sync.Mutex
 	var waitErrs []error
@@ -103,7 +108,7 @@ func (k *kubeClient) Delete(ctx context.Context, name string, opts ...DeleteOpti
 				continue
 			}
 			waits.Go(func() {
-				if err := k.waitGone(ctx, d, sel, workloads); err != nil {
+				if err := k.waitGone(waitCtx, d, sel, workloads); err != nil {
 					mu.Lock()
 					waitErrs = append(waitErrs, err)
 					mu.Unlock()
@@ -115,7 +120,7 @@ func (k *kubeClient) Delete(ctx context.Context, name string, opts ...DeleteOpti
 		return fmt.Errorf("delete %s in namespace %s: %w", name, k.ns, ErrNotFound)
 	}
 	log := k.logger(ctx, name)
-	log.V(1).Info("job deleting", "foreground", len(plan[0].kinds) > 0 && plan[0].policy == metav1.DeletePropagationForeground)
+	log.V(1).Info("job deleting", "foreground", afterForeground)
 	if !wait {
 		return nil
 	}
@@ -123,18 +128,30 @@ func (k *kubeClient) Delete(ctx context.Context, name string, opts ...DeleteOpti
 	if err := errors.Join(waitErrs...); err != nil {
 		return fmt.Errorf("delete %s: waiting for its objects to go: %w", name, err)
 	}
-	// Last, whatever the garbage collector was left to remove but has not
-	// yet (an object the root owns), a bare pod of the job (not a
-	// workload's), or one a controller made just as its workload went, is
-	// deleted and waited for too: in the usual case, answers of a hundred
-	// bytes that find nothing.
+	// Last, Delete looks for pods (and, where the garbage collector runs,
+	// what of the root's kind it was left to remove), which in the usual
+	// case the collector or the steps left none of: a bare pod of the job
+	// (not a workload's), a pod whose workload went without it (orphaned),
+	// or one a controller made just as its workload went, is deleted and
+	// waited for too.
 	for {
-		again, err := k.deleteKinds(ctx, final, sel)
+		there, err := k.anyLeft(ctx, check, sel, afterForeground)
+		if err != nil {
+			return fmt.Errorf("delete %s: %w", name, err)
+		}
+		if len(there) == 0 {
+			break
+		}
+		step := deletionStep{}
+		for _, gvk := range there {
+			step = append(step, kindDeletion{gvk: gvk, policy: metav1.DeletePropagationBackground})
+		}
+		again, err := k.deleteKinds(ctx, step, sel)
 		if err != nil {
 			return fmt.Errorf("delete %s: %w", name, err)
 		}
 		if !slices.ContainsFunc(again, func(d deletion) bool { return d.found }) {
-			break
+			break // gone since: the look was at the cache
 		}
 		for _, d := range again {
 			if err := k.waitGone(ctx, d, sel, workloads); err != nil {
@@ -163,55 +180,66 @@ func (k *kubeClient) controllerMadePods(ctx context.Context, sel client.Matching
 	return nil, nil
 }
 
-// deletionStep is a set of kinds deleted at once, with one propagation
-// policy.
-type deletionStep struct {
-	kinds  []schema.GroupVersionKind
+// kindDeletion is the deletion of every object of one kind that matches
+// the job's label, with a propagation policy.
+type kindDeletion struct {
+	gvk    schema.GroupVersionKind
 	policy metav1.DeletionPropagation
-	// rootOnly is the root's kind when only the root is deleted of it:
-	// the other objects of that kind are the root's, left to the garbage
-	// collector.
-	rootOnly schema.GroupVersionKind
+	// rootOnly: of this kind, the root's, delete the root alone; the other
+	// objects of the kind are the root's, left to the garbage collector.
+	rootOnly bool
+	// awaited: the objects stay until their dependents are gone, and
+	// Delete waits for them (a workload deleted in the foreground).
+	awaited bool
+	// ownersWait: the objects' owners, deleted in the foreground, go only
+	// after them, so Delete does not wait for them itself.
+	ownersWait bool
 }
 
-// deletionPlan returns the steps of Delete, in order, and the step it
-// repeats at the end until it finds nothing. Where a controller made the
-// job's pods (byController), the garbage collector runs: the workloads are
-// deleted in the foreground first, then the other kinds but the
-// controllers' (Layout.ControllerKinds) and, of the root's kind, the root
-// alone (the job's scripts ConfigMap is most of what a deletion's answer
-// carries, and the root owns it); the collector removes the rest, and the
-// last step, once the workloads are gone, deletes what it has not yet, of
-// the root's kind and the controllers' kinds.
+// deletionStep is deletions made at once.
+type deletionStep []kindDeletion
+
+// deletionPlan returns the steps of Delete, which delete every kind but
+// pods, and the kinds it then looks at, to delete what is still there:
+// pods, which the garbage collector or nobody has made, always. Where a controller made the job's pods (byController), the
+// garbage collector runs: the workloads are deleted in the foreground
+// first (each goes once its pods have); then the other kinds at once: the
+// controllers' kinds (Layout.ControllerKinds) in the foreground too, so
+// that a ReplicaSet goes only after its pods and its Deployment after it;
+// of the root's kind the root alone (the other objects of its kind are the
+// root's; with the native layout, the scripts of a job, most of what a
+// deletion's answer would carry), so the root's kind is looked at again.
 // Elsewhere every kind is deleted, one after the other, in the Layout's
-// order (pods last), so that no controller makes a new object of a kind
-// already deleted; the last step deletes pods.
+// order, so that no controller makes a new object of a kind already
+// deleted.
 func (k *kubeClient) deletionPlan(rootKind schema.GroupVersionKind, workloads []schema.GroupVersionKind,
-	byController *metav1.OwnerReference) (steps []deletionStep, final deletionStep) {
+	byController *metav1.OwnerReference) (steps []deletionStep, check []schema.GroupVersionKind) {
 	kinds := k.layout.Kinds()
-	background := metav1.DeletePropagationBackground
+	background, foreground := metav1.DeletePropagationBackground, metav1.DeletePropagationForeground
 	if byController == nil || len(workloads) == 0 {
 		for _, gvk := range kinds {
 			if gvk != podKind {
-				steps = append(steps, deletionStep{kinds: []schema.GroupVersionKind{gvk}, policy: background})
+				steps = append(steps, deletionStep{{gvk: gvk, policy: background}})
 			}
 		}
-		pods := deletionStep{kinds: []schema.GroupVersionKind{podKind}, policy: background}
-		return append(steps, pods), pods
+		return steps, []schema.GroupVersionKind{podKind}
 	}
-	rest := deletionStep{policy: background, rootOnly: rootKind}
+	first := deletionStep{}
+	for _, gvk := range workloads {
+		first = append(first, kindDeletion{gvk: gvk, policy: foreground, awaited: true})
+	}
+	rest := deletionStep{}
 	controllers := k.layout.ControllerKinds()
 	for _, gvk := range kinds {
-		if !slices.Contains(workloads, gvk) && !slices.Contains(controllers, gvk) && gvk != podKind {
-			rest.kinds = append(rest.kinds, gvk)
+		switch {
+		case slices.Contains(workloads, gvk) || gvk == podKind:
+		case slices.Contains(controllers, gvk):
+			rest = append(rest, kindDeletion{gvk: gvk, policy: foreground, ownersWait: true})
+		default:
+			rest = append(rest, kindDeletion{gvk: gvk, policy: background, rootOnly: gvk == rootKind})
 		}
 	}
-	final = deletionStep{kinds: []schema.GroupVersionKind{rootKind}, policy: background}
-	final.kinds = append(final.kinds, controllers...)
-	if !slices.Contains(final.kinds, podKind) {
-		final.kinds = append(final.kinds, podKind)
-	}
-	return []deletionStep{{kinds: workloads, policy: metav1.DeletePropagationForeground}, rest}, final
+	return []deletionStep{first, rest}, []schema.GroupVersionKind{rootKind, podKind}
 }
 
 // deletion is what one delete-collection did: whether it found anything,
@@ -225,31 +253,31 @@ type deletion struct {
 	resourceVersion string
 }
 
-// deleteKinds deletes, concurrently, every object of each of step's kinds
-// that matches sel, with one delete-collection per kind.
+// deleteKinds makes step's deletions concurrently, with one
+// delete-collection each.
 func (k *kubeClient) deleteKinds(ctx context.Context, step deletionStep, sel client.MatchingLabels) ([]deletion, error) {
-	out := make([]deletion, len(step.kinds))
-	errs := make([]error, len(step.kinds))
+	out := make([]deletion, len(step))
+	errs := make([]error, len(step))
 	var wg sync.WaitGroup
-	for i, gvk := range step.kinds {
+	for i, kd := range step {
 		sel := sel
-		if gvk == step.rootOnly {
+		if kd.rootOnly {
 			sel = client.MatchingLabels{labels.Job: sel[labels.Job], labels.Role: labels.RoleRoot}
 		}
-		wg.Go(func() { out[i], errs[i] = k.deleteCollection(ctx, gvk, step.policy, sel) })
+		wg.Go(func() { out[i], errs[i] = k.deleteCollection(ctx, kd, sel) })
 	}
 	wg.Wait()
 	return out, errors.Join(errs...)
 }
 
-// deleteCollection deletes every object of kind gvk that matches sel with
-// one request, and says from its answer (the objects as they were when
-// deleted) what will stay a while: those with finalizers, and all of them
-// for pods (their grace period) and for a foreground deletion (their
-// dependents first). Kinds the API server cannot delete as a collection
+// deleteCollection deletes every object of kd's kind that matches sel with
+// one request, and says from its answer (the objects as they were before)
+// which will stay a while to be waited for: those with finalizers, and all
+// of them for pods (their grace period) and awaited kinds (deleted in the
+// foreground). Kinds the API server cannot delete as a collection
 // (Services before Kubernetes 1.31) are deleted one by one.
-func (k *kubeClient) deleteCollection(ctx context.Context, gvk schema.GroupVersionKind, policy metav1.DeletionPropagation,
-	sel client.MatchingLabels) (deletion, error) {
+func (k *kubeClient) deleteCollection(ctx context.Context, kd kindDeletion, sel client.MatchingLabels) (deletion, error) {
+	gvk, policy := kd.gvk, kd.policy
 	d := deletion{gvk: gvk}
 	mapping, err := k.c.RESTMapper().RESTMapping(gvk.GroupKind(), gvk.Version)
 	if meta.IsNoMatchError(err) {
@@ -283,7 +311,7 @@ func (k *kubeClient) deleteCollection(ctx context.Context, gvk schema.GroupVersi
 	}
 	d.found, d.resourceVersion = len(deleted.Items) > 0, deleted.ResourceVersion
 	for _, o := range deleted.Items {
-		if len(o.Finalizers) > 0 || gvk == podKind || policy == metav1.DeletePropagationForeground {
+		if !kd.ownersWait && (len(o.Finalizers) > 0 || gvk == podKind || kd.awaited) {
 			d.left = append(d.left, o.Name)
 		}
 	}
@@ -321,6 +349,38 @@ func collectionPath(m *meta.RESTMapping, ns string) string {
 		return path.Join(base, "namespaces", ns, m.Resource.Resource)
 	}
 	return path.Join(base, m.Resource.Resource)
+}
+
+// anyLeft returns the kinds, among kinds, that still have an object
+// matching sel, reading at most one object's metadata of each, at once;
+// from the API server's cache where cached is true.
+func (k *kubeClient) anyLeft(ctx context.Context, kinds []schema.GroupVersionKind, sel client.MatchingLabels, cached bool) ([]schema.GroupVersionKind, error) {
+	found := make([]bool, len(kinds))
+	errs := make([]error, len(kinds))
+	var wg sync.WaitGroup
+	for i, gvk := range kinds {
+		wg.Go(func() {
+			list := metadataList(gvk)
+			opts := []client.ListOption{client.InNamespace(k.ns), sel, client.Limit(1)}
+			if cached {
+				// resourceVersion "0": no wait until the cache has caught
+				// up with the latest writes (tens of milliseconds); at worst
+				// an object just deleted is seen, and deleted again.
+				opts = append(opts, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: "0"}})
+			}
+			if errs[i] = k.c.List(ctx, list, opts...); errs[i] == nil {
+				found[i] = len(list.Items) > 0
+			}
+		})
+	}
+	wg.Wait()
+	var out []schema.GroupVersionKind
+	for i, gvk := range kinds {
+		if found[i] {
+			out = append(out, gvk)
+		}
+	}
+	return out, errors.Join(errs...)
 }
 
 // waitGone waits until every object the deletion d left is gone: with a

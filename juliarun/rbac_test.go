@@ -228,7 +228,8 @@ func (e *env) podsOf(name, role string) []string {
 	return out
 }
 
-// TestLeastPrivilege runs the whole lifecycle of every job type as a
+// TestLeastPrivilege runs the whole lifecycle of every job type, and the
+// deletion of a job whose pods outlived their workload (orphanedPods), as a
 // ServiceAccount bound to juliarun.Role alone: it works.
 func TestLeastPrivilege(t *testing.T) {
 	e := newEnv(t, sharedCluster(t))
@@ -252,17 +253,61 @@ func TestLeastPrivilege(t *testing.T) {
 	for i, job := range all {
 		wg.Go(func() { errs[i] = lifecycle(ctx, e, c, job) })
 	}
+	var orphansErr error
+	wg.Go(func() { orphansErr = orphanedPods(ctx, e, c) })
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
 			t.Errorf("%s %s as the ServiceAccount: %v", all[i].Type(), all[i].Spec().Name, err)
 		}
 	}
-	for _, job := range all {
-		if left := e.objectsOf(job.Spec().Name); len(left) > 0 {
-			t.Errorf("left of %s: %v", job.Spec().Name, left)
+	if orphansErr != nil {
+		t.Errorf("deleting a job whose pods outlived their workload, as the ServiceAccount: %v", orphansErr)
+	}
+	for _, name := range append(names(all), orphansJob) {
+		if left := e.objectsOf(name); len(left) > 0 {
+			t.Errorf("left of %s: %v", name, left)
 		}
 	}
+}
+
+// orphansJob is the job of orphanedPods.
+const orphansJob = "orphans"
+
+// orphanedPods starts a job array and, as the admin, deletes its worker
+// StatefulSet leaving its pods (orphan propagation); then Delete through c
+// must find and delete those pods itself, as no garbage collector will.
+func orphanedPods(ctx context.Context, e *env, c juliarun.Client) error {
+	if err := c.Start(ctx, jobs.NewParBatchWorkers(orphansJob, "unit.jl", "work", jobs.WithNWorkers(1))); err != nil {
+		return err
+	}
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if _, err := c.Wait(wctx, orphansJob, juliarun.AtLeastWorkers(1)); err != nil {
+		return err
+	}
+	orphan := metav1.DeletePropagationOrphan
+	sts := orphansJob + "-workers"
+	if err := e.cs.AppsV1().StatefulSets(e.ns).Delete(ctx, sts, metav1.DeleteOptions{PropagationPolicy: &orphan}); err != nil {
+		return err
+	}
+	err := wait.PollUntilContextTimeout(ctx, 20*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		_, err := e.cs.AppsV1().StatefulSets(e.ns).Get(ctx, sts, metav1.GetOptions{})
+		return apierrors.IsNotFound(err), nil
+	})
+	if err != nil {
+		return fmt.Errorf("the orphaned StatefulSet does not go: %w", err)
+	}
+	return c.Delete(ctx, orphansJob)
+}
+
+// names returns the names of js.
+func names(js []jobs.Job) []string {
+	out := make([]string, len(js))
+	for i, j := range js {
+		out[i] = j.Spec().Name
+	}
+	return out
 }
 
 // permission is one verb on one resource of the Role.
@@ -293,9 +338,9 @@ func without(role *rbacv1.Role, p permission) *rbacv1.Role {
 }
 
 // TestEveryPermissionIsNeeded removes each verb of each resource of the
-// Role in turn: the lifecycles of the rbacJobs then fail with a Forbidden
-// error that names the verb and the resource, and a failed Start leaves
-// nothing.
+// Role in turn: the lifecycles of the rbacJobs and orphanedPods then fail
+// with a Forbidden error that names the verb and the resource, and a failed
+// Start leaves nothing.
 func TestEveryPermissionIsNeeded(t *testing.T) {
 	cluster := sharedCluster(t)
 	var perms []permission
@@ -348,11 +393,12 @@ func withoutPermission(cluster *juliaruntest.Cluster, p permission) (failure, pr
 	// The lifecycles run side by side; the first Forbidden error, in job
 	// order, is the failure (else the first error).
 	all := rbacJobs()
-	errs := make([]error, len(all))
+	errs := make([]error, len(all)+1)
 	var wg sync.WaitGroup
 	for i, job := range all {
 		wg.Go(func() { errs[i] = lifecycle(ctx, e, c, job) })
 	}
+	wg.Go(func() { errs[len(all)] = orphanedPods(ctx, e, c) })
 	wg.Wait()
 	ferr := errors.Join(errs...) // nil when all worked
 	if i := slices.IndexFunc(errs, apierrors.IsForbidden); i >= 0 {
@@ -361,8 +407,8 @@ func withoutPermission(cluster *juliaruntest.Cluster, p permission) (failure, pr
 		ferr = errs[i]
 	}
 	// Clean up as the admin.
-	for _, job := range rbacJobs() {
-		if err := e.client.Delete(ctx, job.Spec().Name); err != nil && !errors.Is(err, juliarun.ErrNotFound) {
+	for _, name := range append(names(rbacJobs()), orphansJob) {
+		if err := e.client.Delete(ctx, name); err != nil && !errors.Is(err, juliarun.ErrNotFound) {
 			return "", "cleaning up: " + err.Error()
 		}
 	}
