@@ -27,7 +27,7 @@ run -bench '^BenchmarkRequests$' -benchtime=3x ./bench/
 run -bench '^BenchmarkStart$' -benchtime=30x ./bench/
 run -bench '^BenchmarkScaleToReady$' -benchtime=3x ./bench/
 run -bench '^BenchmarkWorkerReads$' -benchtime=50x ./bench/
-run -bench '^BenchmarkDelete$' -benchtime=1x ./bench/
+run -bench '^BenchmarkDelete$' -benchtime=3x ./bench/
 run -bench '^BenchmarkList$' -benchtime=3x ./bench/
 run -bench '^BenchmarkManyJobs$' -benchtime=1x -benchmem ./bench/
 
