@@ -60,6 +60,10 @@ type Layout interface {
 	// List and Wait read no pods to decide, and Phase gets none: a running
 	// job is read with its record and its workloads alone.
 	PhaseNeedsPods(master, workers client.Object) bool
+	// PodOf reports whether pod is the name of a pod the controller of the
+	// workload workers makes. Events carry no labels: Status knows the
+	// scheduler's Preempted events of the job's deleted workers by it.
+	PodOf(workers client.Object, pod string) bool
 
 	// Service returns the name of the Service that Endpoint reports, ""
 	// when the job has none.

@@ -75,7 +75,7 @@ func TestPreemptedWorkers(t *testing.T) {
 		{"a workload of a kind no controller names", &corev1.Pod{ObjectMeta: meta("low-workers")}, []corev1.Event{
 			preempted("low-workers-0-d7cfd", "a", time.Second)}, ""},
 	} {
-		if diff := cmp.Diff(tt.want, preemptedWorkers(tt.workers, tt.events)); diff != "" {
+		if diff := cmp.Diff(tt.want, preemptedWorkers(NativeLayout(), tt.workers, tt.events)); diff != "" {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
 	}
