@@ -83,3 +83,21 @@ func TestWhyPodsWait(t *testing.T) {
 		}
 	}
 }
+
+// TestJoinReasons: each reason is said once, also when one was already
+// joined into another (a pending master's wait reason within the phase's).
+func TestJoinReasons(t *testing.T) {
+	for _, tt := range []struct {
+		in   []string
+		want string
+	}{
+		{[]string{"a", "", " b ", "a"}, "a; b"},
+		{[]string{"no pod created yet; unschedulable: 0/3 nodes are available", "unschedulable: 0/3 nodes are available"},
+			"no pod created yet; unschedulable: 0/3 nodes are available"},
+		{[]string{"exit code 13", "exit code 1"}, "exit code 13; exit code 1"},
+	} {
+		if diff := cmp.Diff(tt.want, joinReasons(tt.in...)); diff != "" {
+			t.Errorf("joinReasons(%q) (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}

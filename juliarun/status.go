@@ -476,8 +476,13 @@ func failedExits(pods []corev1.Pod) []string {
 func joinReasons(rs ...string) string {
 	var out []string
 	for _, r := range rs {
-		if r = strings.TrimSpace(r); r != "" && !slices.Contains(out, r) {
-			out = append(out, r)
+		// Reasons are compared part by part: one already said, alone or
+		// within a joined reason (a pending master's wait reason within
+		// the phase's), is said once.
+		for _, part := range strings.Split(r, "; ") {
+			if part = strings.TrimSpace(part); part != "" && !slices.Contains(out, part) {
+				out = append(out, part)
+			}
 		}
 	}
 	return strings.Join(out, "; ")
