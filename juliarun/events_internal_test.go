@@ -101,3 +101,24 @@ func TestJoinReasons(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedExits: a failed pod is explained by its exit, or, when it was
+// ended from outside (preempted, evicted), by that.
+func TestFailedExits(t *testing.T) {
+	exited := func(code int32, conds ...corev1.PodCondition) corev1.Pod {
+		return corev1.Pod{Status: corev1.PodStatus{Phase: corev1.PodFailed, Conditions: conds,
+			ContainerStatuses: []corev1.ContainerStatus{{State: corev1.ContainerState{Terminated: &corev1.ContainerStateTerminated{ExitCode: code}}}}}}
+	}
+	pods := []corev1.Pod{
+		exited(3),
+		exited(143, corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "PreemptionByScheduler",
+			Message: "default-scheduler: preempting to accommodate a higher priority pod"}),
+		exited(143, corev1.PodCondition{Type: corev1.DisruptionTarget, Status: corev1.ConditionTrue, Reason: "EvictionByEvictionAPI",
+			Message: "Eviction API: evicting"}),
+		{Status: corev1.PodStatus{Phase: corev1.PodRunning}},
+	}
+	want := []string{"exit code 3", "preempted by a higher-priority pod", "disrupted: EvictionByEvictionAPI: Eviction API: evicting"}
+	if diff := cmp.Diff(want, failedExits(pods)); diff != "" {
+		t.Errorf("failedExits (-want +got):\n%s", diff)
+	}
+}

@@ -2,9 +2,11 @@ package juliarun
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // jobFailure says why a Job failed, from its Failed condition: its message,
@@ -12,6 +14,11 @@ import (
 // past in the job model's terms (jobs.WithRunTimeLimit), beside the Job
 // controller's own reason.
 func jobFailure(j *batchv1.Job, failed batchv1.JobCondition) string {
+	if failed.Reason == batchv1.JobReasonPodFailurePolicy && strings.Contains(failed.Message, string(corev1.DisruptionTarget)) {
+		// The pod failure rule on disruptions (render's masterJob): the
+		// pod the message names is gone with the disruption.
+		return joinReasons("master preempted or evicted (DisruptionTarget)", failed.Message)
+	}
 	if failed.Reason != batchv1.JobReasonDeadlineExceeded || j.Spec.ActiveDeadlineSeconds == nil {
 		return failed.Message
 	}

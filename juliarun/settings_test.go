@@ -239,6 +239,34 @@ func TestPreemptedBatchMasterStartsAgain(t *testing.T) {
 	e.waitFor(t, "low", "its master running again", juliarun.Running())
 }
 
+// TestPreemptedParBatchMasterIsSaid: a JuliaParBatch whose master the
+// scheduler preempts fails (its workers end with its first run), and
+// Status says it was preempted rather than only that the Job failed.
+func TestPreemptedParBatchMasterIsSaid(t *testing.T) {
+	cluster := juliaruntest.StartForTest(t, juliaruntest.Options{NodePools: []juliaruntest.NodePool{
+		{Name: "small", Count: 1, CPU: "2", Memory: "8Gi", Labels: map[string]string{poolKey: "small"}}}})
+	ctx := context.Background()
+	for name, value := range map[string]int32{"low": 100, "high": 1000} {
+		if err := cluster.CreatePriorityClass(ctx, name, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e := newEnv(t, cluster)
+	if err := e.client.Start(ctx, jobs.NewParBatch("low", "pi.jl", "work", jobs.WithCPU(resources.Cores(1.5)),
+		jobs.WithPriorityClass(jobs.Master, "low"))); err != nil {
+		t.Fatal(err)
+	}
+	e.waitFor(t, "low", "running", juliarun.Running())
+	if err := e.client.Start(ctx, jobs.NewBatch("high", "run.jl", "work", jobs.WithCPU(resources.Cores(1.5)),
+		jobs.WithPriorityClass(jobs.Master, "high"))); err != nil {
+		t.Fatal(err)
+	}
+	st := e.statusEventually(t, "low", "failed, said preempted", func(s *juliarun.Status) bool {
+		return s.Phase == juliarun.PhaseFailed && strings.Contains(s.Reason, "master preempted or evicted")
+	})
+	t.Logf("Status of the preempted job: %s: %s", st.Phase, st.Reason)
+}
+
 // TestTTLLeavesNothing starts batch jobs with a TTL on a cluster whose Job
 // pods end by themselves, and makes no client call once they are started:
 // each job finishes, and then every one of its objects (the root ConfigMap

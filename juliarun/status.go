@@ -464,6 +464,10 @@ func failedExits(pods []corev1.Pod) []string {
 		if p.Status.Phase != corev1.PodFailed {
 			continue
 		}
+		if why := disrupted(&p); why != "" {
+			codes = append(codes, why)
+			continue
+		}
 		for _, cs := range p.Status.ContainerStatuses {
 			if cs.State.Terminated != nil {
 				codes = append(codes, terminated(cs.State.Terminated))
@@ -471,6 +475,23 @@ func failedExits(pods []corev1.Pod) []string {
 		}
 	}
 	return codes
+}
+
+// disrupted says why a pod was ended from outside, if it was: the
+// DisruptionTarget condition the scheduler sets on a pod it preempts
+// (reason PreemptionByScheduler) and an eviction or a taint sets on theirs.
+// Its exit code (143, SIGTERM) says nothing a user can act on.
+func disrupted(p *corev1.Pod) string {
+	for _, c := range p.Status.Conditions {
+		if c.Type != corev1.DisruptionTarget || c.Status != corev1.ConditionTrue {
+			continue
+		}
+		if c.Reason == "PreemptionByScheduler" {
+			return "preempted by a higher-priority pod"
+		}
+		return strings.TrimSuffix("disrupted: "+c.Reason+": "+c.Message, ": ")
+	}
+	return ""
 }
 
 func joinReasons(rs ...string) string {

@@ -83,8 +83,14 @@ func (r *renderer) masterJob(p process) *batchv1.Job {
 	if r.s.Type != jobs.TypeParBatch {
 		// A master the scheduler preempted, or a node drain evicted, is
 		// started again without counting as a failure: it did not fail.
-		// Not a JuliaParBatch's, whose workers end with its first run.
 		job.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{ignoreDisruptions()}}
+	} else {
+		// A JuliaParBatch's workers end with its master's first run, so a
+		// disrupted master ends the job, saying so in the Job's Failed
+		// condition (its pod is gone with the disruption).
+		rule := ignoreDisruptions()
+		rule.Action = batchv1.PodFailurePolicyActionFailJob
+		job.Spec.PodFailurePolicy = &batchv1.PodFailurePolicy{Rules: []batchv1.PodFailurePolicyRule{rule}}
 	}
 	if set.RunTimeLimit > 0 {
 		seconds := int64(math.Ceil(set.RunTimeLimit.Seconds()))
