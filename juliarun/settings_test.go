@@ -205,19 +205,25 @@ func TestPreemptedWorkersAreSaid(t *testing.T) {
 	}
 }
 
+// onePodNode is an env on a cluster whose one node holds one 1.5-CPU pod,
+// with the PriorityClasses "low" and "high".
+func onePodNode(t *testing.T) *env {
+	cluster := juliaruntest.StartForTest(t, juliaruntest.Options{NodePools: []juliaruntest.NodePool{
+		{Name: "small", Count: 1, CPU: "2", Memory: "8Gi", Labels: map[string]string{poolKey: "small"}}}})
+	for name, value := range map[string]int32{"low": 100, "high": 1000} {
+		if err := cluster.CreatePriorityClass(context.Background(), name, value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return newEnv(t, cluster)
+}
+
 // TestPreemptedBatchMasterStartsAgain: a JuliaBatch's master that the
 // scheduler preempts did not fail: its job stays Pending, not Failed, and
 // its master runs again once there is room.
 func TestPreemptedBatchMasterStartsAgain(t *testing.T) {
-	cluster := juliaruntest.StartForTest(t, juliaruntest.Options{NodePools: []juliaruntest.NodePool{
-		{Name: "small", Count: 1, CPU: "2", Memory: "8Gi", Labels: map[string]string{poolKey: "small"}}}})
+	e := onePodNode(t)
 	ctx := context.Background()
-	for name, value := range map[string]int32{"low": 100, "high": 1000} {
-		if err := cluster.CreatePriorityClass(ctx, name, value); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e := newEnv(t, cluster)
 	batch := func(name, class string) jobs.Job {
 		return jobs.NewBatch(name, "run.jl", "work", jobs.WithCPU(resources.Cores(1.5)), jobs.WithPriorityClass(jobs.Master, class))
 	}
@@ -243,15 +249,8 @@ func TestPreemptedBatchMasterStartsAgain(t *testing.T) {
 // scheduler preempts fails (its workers end with its first run), and
 // Status says it was preempted rather than only that the Job failed.
 func TestPreemptedParBatchMasterIsSaid(t *testing.T) {
-	cluster := juliaruntest.StartForTest(t, juliaruntest.Options{NodePools: []juliaruntest.NodePool{
-		{Name: "small", Count: 1, CPU: "2", Memory: "8Gi", Labels: map[string]string{poolKey: "small"}}}})
+	e := onePodNode(t)
 	ctx := context.Background()
-	for name, value := range map[string]int32{"low": 100, "high": 1000} {
-		if err := cluster.CreatePriorityClass(ctx, name, value); err != nil {
-			t.Fatal(err)
-		}
-	}
-	e := newEnv(t, cluster)
 	if err := e.client.Start(ctx, jobs.NewParBatch("low", "pi.jl", "work", jobs.WithCPU(resources.Cores(1.5)),
 		jobs.WithPriorityClass(jobs.Master, "low"))); err != nil {
 		t.Fatal(err)
