@@ -64,26 +64,10 @@ func Changed(a, b Spec) []string {
 }
 
 func normalize(v any) any {
-	switch x := v.(type) {
-	case []string:
-		if len(x) == 0 {
-			return []string(nil)
-		}
-	case map[string]string:
-		if len(x) == 0 {
-			return map[string]string(nil)
-		}
-	case map[string]Port:
-		if len(x) == 0 {
-			return map[string]Port(nil)
-		}
-	case map[string]EnvSource:
-		if len(x) == 0 {
-			return map[string]EnvSource(nil)
-		}
-	}
-	if rv := reflect.ValueOf(v); rv.Kind() == reflect.Slice && rv.Len() == 0 {
-		return nil // empty and nil lists of tolerations, volumes, … are equal
+	// Empty and nil lists and maps (of names, ports, tolerations, volumes,
+	// …) are equal.
+	if rv := reflect.ValueOf(v); (rv.Kind() == reflect.Slice || rv.Kind() == reflect.Map) && rv.Len() == 0 {
+		return nil
 	}
 	return v
 }

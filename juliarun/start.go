@@ -77,10 +77,8 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job, opts ...StartOptio
 	log.V(1).Info("job claimed")
 	var rootOwner client.Object
 	for i, o := range objs[1:] {
-		if ownsRoot(o) {
+		if !ownByRoot(o, root, rootKind) {
 			rootOwner = o
-		} else {
-			o.SetOwnerReferences(append(o.GetOwnerReferences(), ownedBy(root, rootKind)))
 		}
 		if err := k.create(ctx, o, token); err != nil {
 			return k.abort(ctx, log, fmt.Errorf("start %s: creating %s: %w", name, k.describe(o), err), objs[:i+2], token)
@@ -99,6 +97,16 @@ func (k *kubeClient) Start(ctx context.Context, job jobs.Job, opts ...StartOptio
 // than be owned by it (labels.OwnsRoot): a finished Job the cluster removes
 // after its TTL, taking the whole job with it.
 func ownsRoot(o client.Object) bool { return o.GetAnnotations()[labels.OwnsRoot] == "true" }
+
+// ownByRoot makes root the owner of o, unless o is to own the root
+// (ownsRoot); it reports whether it did.
+func ownByRoot(o, root client.Object, rootKind schema.GroupVersionKind) bool {
+	if ownsRoot(o) {
+		return false
+	}
+	o.SetOwnerReferences(append(o.GetOwnerReferences(), ownedBy(root, rootKind)))
+	return true
+}
 
 // makeRootOwned makes the root a dependent of owner, once owner exists, so
 // that the garbage collector removes the root, and with it every other
@@ -233,9 +241,7 @@ func (k *kubeClient) dryRun(ctx context.Context, name string, objs []client.Obje
 	// The server gives a dry-run object a UID that is never stored.
 	var errs []error
 	for _, o := range objs[1:] {
-		if !ownsRoot(o) {
-			o.SetOwnerReferences(append(o.GetOwnerReferences(), ownedBy(root, rootKind)))
-		}
+		ownByRoot(o, root, rootKind)
 		if err := k.c.Create(ctx, o, client.DryRunAll); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", k.describe(o), err))
 		}
