@@ -174,15 +174,16 @@ func kubectl(t *testing.T, c *Cluster, args ...string) (string, error) {
 // user of the cluster gets: volumes, logs, exec, Services, DNS, exit codes.
 func TestRealNode(t *testing.T) {
 	SkipIfNoRealNode(t)
+	tmp := privateTempDir(t)
 	image := writeTestImage(t, t.TempDir())
 	// Registered before StartForTest's Stop, so it runs after it: whatever
 	// the subtests made (pods, Services, a hostPort, an OOM kill) is gone.
-	before := snapshotMachine(t)
+	before := snapshotMachine(t, tmp)
 	t.Cleanup(func() {
 		if traces := nodeTraces(t); len(traces) > 0 {
 			t.Errorf("after Stop the real node left:\n%s", strings.Join(traces, "\n"))
 		}
-		if diff := cmp.Diff(before, snapshotMachine(t)); diff != "" {
+		if diff := cmp.Diff(before, snapshotMachine(t, tmp)); diff != "" {
 			t.Errorf("after Stop the machine differs from before Start (-before +after):\n%s", diff)
 		}
 	})
@@ -364,6 +365,9 @@ func TestRealNode(t *testing.T) {
 	})
 
 	t.Run("SecondRealNodeWaitsForTheFirst", func(t *testing.T) {
+		// The second Start fails and keeps its directory for its logs:
+		// in the subtest's own TMPDIR, it goes with the subtest.
+		privateTempDir(t)
 		createPod(t, cs, ns, realPod("survivor", `exec sleep 3600`, nil), "running", podRunning)
 		ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
 		defer cancel()

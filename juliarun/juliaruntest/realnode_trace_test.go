@@ -23,7 +23,7 @@ import (
 // machineSnapshot is what a real node may change on the machine and must
 // put back: links, named network namespaces, the nft ruleset (iptables-nft
 // chains included), sysctls, and the entries of the system directories it
-// writes to.
+// writes to and of the test's temporary directory (privateTempDir).
 type machineSnapshot struct {
 	Links   []string
 	Netns   string
@@ -32,7 +32,21 @@ type machineSnapshot struct {
 	Dirs    map[string][]string
 }
 
-func snapshotMachine(t *testing.T) machineSnapshot {
+// privateTempDir points TMPDIR, for the rest of the test, at a new
+// directory of the test's own, and returns it. A cluster's directory and
+// envtest's go there: what a cluster leaves behind is seen in it (/tmp
+// itself changes as other packages' tests run), and what a failed Start
+// keeps for its logs goes with the test. Not for parallel tests (t.Setenv).
+func privateTempDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	return dir
+}
+
+// snapshotMachine returns the machine's state, with the entries of tmp, a
+// directory of privateTempDir.
+func snapshotMachine(t *testing.T, tmp string) machineSnapshot {
 	t.Helper()
 	s := machineSnapshot{Sysctls: map[string]string{}, Dirs: map[string][]string{}}
 	out, err := exec.Command("ip", "-o", "link", "show").Output()
@@ -65,7 +79,7 @@ func snapshotMachine(t *testing.T) machineSnapshot {
 			s.Sysctls[k] = strings.TrimSpace(string(data))
 		}
 	}
-	for _, d := range []string{"/var/lib", "/var/log", "/run", "/etc", "/opt"} {
+	for _, d := range []string{"/var/lib", "/var/log", "/run", "/etc", "/opt", tmp} {
 		entries, _ := os.ReadDir(d)
 		for _, e := range entries {
 			if p := filepath.Join(d, e.Name()); p != RealNodeLock {
@@ -141,8 +155,9 @@ func nodeTraces(t *testing.T) []string {
 // finds the machine as it was before.
 func TestRealNodeStopLeavesNoTrace(t *testing.T) {
 	SkipIfNoRealNode(t)
+	tmp := privateTempDir(t)
 	image := writeTestImage(t, t.TempDir())
-	before := snapshotMachine(t)
+	before := snapshotMachine(t, tmp)
 	c, err := Start(t.Context(), Options{RealNodes: 1, RealNodeImages: []string{image}})
 	if err != nil {
 		t.Fatal(err)
@@ -185,7 +200,7 @@ func TestRealNodeStopLeavesNoTrace(t *testing.T) {
 	if pods, _ := filepath.Glob("/sys/fs/cgroup/memory/" + realNodeCgroup + "/kubepods/*/pod*"); len(pods) == 0 {
 		t.Errorf("no pod cgroup under /sys/fs/cgroup/memory/%s/kubepods while a pod runs", realNodeCgroup)
 	}
-	if now := snapshotMachine(t); now.Ruleset == before.Ruleset {
+	if now := snapshotMachine(t, tmp); now.Ruleset == before.Ruleset {
 		t.Error("while the node runs, the nft ruleset is unchanged: the no-trace check would prove nothing")
 	}
 
@@ -230,7 +245,7 @@ func TestRealNodeStopLeavesNoTrace(t *testing.T) {
 	if traces := nodeTraces(t); len(traces) > 0 {
 		t.Errorf("after Stop the real node left:\n%s", strings.Join(traces, "\n"))
 	}
-	if diff := cmp.Diff(before, snapshotMachine(t)); diff != "" {
+	if diff := cmp.Diff(before, snapshotMachine(t, tmp)); diff != "" {
 		t.Errorf("after Stop the machine differs from before Start (-before +after):\n%s", diff)
 	}
 }
@@ -240,11 +255,12 @@ func TestRealNodeStopLeavesNoTrace(t *testing.T) {
 // and finds the machine as it was before.
 func TestRealNodeFailedStartLeavesNoTrace(t *testing.T) {
 	SkipIfNoRealNode(t)
+	tmp := privateTempDir(t)
 	bad := filepath.Join(t.TempDir(), "broken.tar")
 	if err := os.WriteFile(bad, []byte("not a tarball"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := snapshotMachine(t)
+	before := snapshotMachine(t, tmp)
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	c, err := Start(ctx, Options{Nodes: 1, RealNodes: 1, RealNodeImages: []string{bad}})
@@ -258,14 +274,27 @@ func TestRealNodeFailedStartLeavesNoTrace(t *testing.T) {
 	if traces := nodeTraces(t); len(traces) > 0 {
 		t.Errorf("after a failed Start the real node left:\n%s", strings.Join(traces, "\n"))
 	}
-	if diff := cmp.Diff(before, snapshotMachine(t)); diff != "" {
+	// A failed Start keeps its cluster's directory, and only that, for the
+	// logs its error names; tmp's cleanup removes it.
+	kept, _ := filepath.Glob(filepath.Join(tmp, "juliaruntest-*"))
+	if len(kept) != 1 || !strings.Contains(err.Error(), kept[0]) {
+		t.Errorf("after a failed Start %s holds %v, want the one directory of the logs its error %q names", tmp, kept, err)
+	}
+	for _, d := range kept {
+		if err := os.RemoveAll(d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if diff := cmp.Diff(before, snapshotMachine(t, tmp)); diff != "" {
 		t.Errorf("after a failed Start the machine differs (-before +after):\n%s", diff)
 	}
 }
 
-// crashHelperEnv makes TestRealNodeCleansUpAfterACrash, run as a child
-// process, start a real node with a running pod and exit without Stop, as a
-// test binary killed by go test's timeout does.
+// crashHelperEnv, set to an image tarball, makes
+// TestRealNodeCleansUpAfterACrash, run as a child process, start a real
+// node with a running pod of that image and exit without Stop, as a test
+// binary killed by go test's timeout does. The parent writes the image: the
+// child's own t.TempDir would outlive its os.Exit.
 const crashHelperEnv = "JULIARUNTEST_REAL_NODE_CRASH_HELPER"
 
 // TestRealNodeCleansUpAfterACrash lets a process die with a real node
@@ -275,8 +304,7 @@ const crashHelperEnv = "JULIARUNTEST_REAL_NODE_CRASH_HELPER"
 // crash.
 func TestRealNodeCleansUpAfterACrash(t *testing.T) {
 	SkipIfNoRealNode(t)
-	if os.Getenv(crashHelperEnv) != "" {
-		image := writeTestImage(t, t.TempDir())
+	if image := os.Getenv(crashHelperEnv); image != "" {
 		c, err := Start(t.Context(), Options{RealNodes: 1, RealNodeImages: []string{image}})
 		if err != nil {
 			t.Fatal(err)
@@ -291,9 +319,12 @@ func TestRealNodeCleansUpAfterACrash(t *testing.T) {
 		_ = os.RemoveAll(c.dir)
 		os.Exit(0) // no Stop: the node's components die with the process, its containers do not
 	}
-	before := snapshotMachine(t)
+	// The child inherits TMPDIR: what it leaves there is seen, and goes.
+	tmp := privateTempDir(t)
+	image := writeTestImage(t, t.TempDir())
+	before := snapshotMachine(t, tmp)
 	child := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestRealNodeCleansUpAfterACrash$", "-test.v")
-	child.Env = append(os.Environ(), crashHelperEnv+"=1")
+	child.Env = append(os.Environ(), crashHelperEnv+"="+image)
 	if out, err := child.CombinedOutput(); err != nil {
 		t.Fatalf("the crashing child: %v\n%s", err, out)
 	}
@@ -311,7 +342,7 @@ func TestRealNodeCleansUpAfterACrash(t *testing.T) {
 	if traces := nodeTraces(t); len(traces) > 0 {
 		t.Errorf("after Start and Stop following a crash:\n%s", strings.Join(traces, "\n"))
 	}
-	if diff := cmp.Diff(before, snapshotMachine(t)); diff != "" {
+	if diff := cmp.Diff(before, snapshotMachine(t, tmp)); diff != "" {
 		t.Errorf("after Start and Stop following a crash the machine differs from before it (-before +after):\n%s", diff)
 	}
 }
