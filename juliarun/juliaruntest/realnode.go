@@ -37,7 +37,9 @@ const (
 	// place lets Start clean up after a process that died without Stop.
 	RealNodeRoot = "/var/lib/juliaruntest-node"
 	// RealNodeLock is the file whose flock(2) serialises real nodes on a
-	// machine: Start waits until no other real node runs.
+	// machine: Start waits until no other real node runs. Stop releases the
+	// lock but leaves the empty file: removing it would let a process that
+	// waits on the removed file run beside one that locks a new one.
 	RealNodeLock = "/run/juliaruntest-node.lock"
 )
 
