@@ -4,7 +4,7 @@
 # stdout; progress and the raw `go test -bench` output go to stderr and to
 # $BENCH_OUT (default: a temporary file, named at the end).
 #
-# The control-plane binaries are built first if missing (about 10 minutes on
+# The control-plane binaries are built first if missing (about 14 minutes on
 # 2 cores, once); a missing binary is then a failure, never a skip.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -101,7 +101,7 @@ func Ensure(ctx context.Context, progress io.Writer) (string, error) {
 	if len(missing) == 0 {
 		return dir, nil
 	}
-	fmt.Fprintf(progress, "juliarun: building control-plane binaries %v into %s (cold build takes about 10 minutes on 2 cores)\n", missing, dir)
+	fmt.Fprintf(progress, "juliarun: building control-plane binaries %v into %s (cold build takes about 14 minutes on 2 cores)\n", missing, dir)
 	return dir, build(ctx, progress, dir, targets(), missing)
 }
 

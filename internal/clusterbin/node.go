@@ -93,6 +93,6 @@ func EnsureNode(ctx context.Context, progress io.Writer) (string, error) {
 	if len(missing) == 0 {
 		return dir, nil
 	}
-	fmt.Fprintf(progress, "juliarun: building real-node binaries %v into %s (cold build takes about 15 minutes on 2 cores)\n", missing, dir)
+	fmt.Fprintf(progress, "juliarun: building real-node binaries %v into %s (cold build takes about 8 minutes on 2 cores after the control plane's)\n", missing, dir)
 	return dir, build(ctx, progress, dir, nodeTargets(), missing)
 }

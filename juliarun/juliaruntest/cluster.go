@@ -102,7 +102,7 @@ type Cluster struct {
 }
 
 // EnsureBinaries builds the control-plane binaries when they are not in the
-// cache yet (about 10 minutes on 2 cores; progress goes to progress) and
+// cache yet (about 14 minutes on 2 cores; progress goes to progress) and
 // returns their directory.
 func EnsureBinaries(ctx context.Context, progress interface{ Write([]byte) (int, error) }) (string, error) {
 	return clusterbin.Ensure(ctx, progress)
