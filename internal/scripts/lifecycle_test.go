@@ -94,20 +94,25 @@ func TestDeleteEndsThePodAtOnce(t *testing.T) {
 		}
 		t.Skip("SKIPPED LOUDLY: needs root and unshare(1) to run a script as PID 1 of a PID namespace")
 	}
+	run := map[string]string{EnvRunID: "r1", EnvName: "job1"} // a JuliaParBatch's master and workers
 	tests := []struct {
+		name   string
 		script string
 		args   []string
+		env    map[string]string
 	}{
-		{"master.sh", []string{"pi.jl"}},
-		{"worker.sh", []string{"unit.jl"}},
-		{"worker.sh", nil},
+		{"master", "master.sh", []string{"pi.jl"}, nil},
+		{"unit", "worker.sh", []string{"unit.jl"}, nil},
+		{"worker", "worker.sh", nil, nil},
+		{"parbatch master with its heartbeat", "master.sh", []string{"pi.jl"}, run},
+		{"parbatch worker watching its master", "worker.sh", nil, run},
 	}
 	for _, tt := range tests {
-		t.Run(tt.script+" "+strings.Join(tt.args, " "), func(t *testing.T) {
+		t.Run(tt.name, func(t *testing.T) {
 			s := newSandbox(t)
 			cmd := exec.Command(unshare, append([]string{"--pid", "--fork", "--kill-child=KILL", "/bin/sh",
 				filepath.Join(s.scripts, tt.script)}, tt.args...)...)
-			cmd.Env = s.env(map[string]string{EnvCookie: testCookie, "STUB_SLEEP": "300"})
+			cmd.Env = s.env(merge(tt.env, map[string]string{EnvCookie: testCookie, "STUB_SLEEP": "300"}))
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
@@ -234,6 +239,91 @@ func TestWorkersEndWithTheirMaster(t *testing.T) {
 			t.Errorf("worker.sh exit %d, want ExitMasterEnded (%d); stderr:\n%s", res.exit, ExitMasterEnded, res.stderr)
 		}
 	})
+	// A master whose whole container was killed records no end; its
+	// heartbeat falls silent instead (beats of 1 s, silence of 3 s here).
+	fast := merge(run, map[string]string{"JRUN_MASTER_BEAT": "1", "JULIARUN_MASTER_SILENCE": "3", "STUB_SLEEP": "300"})
+	aliveFile := func(s *sandbox) string { return filepath.Join(s.dir, ".juliarun", "job1-r1.master-alive") }
+	t.Run("the master beats while it runs", func(t *testing.T) {
+		t.Parallel()
+		s := newSandbox(t)
+		done := make(chan result, 1)
+		go func() {
+			done <- s.run(t, "/bin/sh", "master.sh", []string{"pi.jl"}, merge(fast, map[string]string{"STUB_SLEEP": "3"}))
+		}()
+		waitForFile(t, aliveFile(s))
+		first := readCounter(t, aliveFile(s))
+		time.Sleep(2500 * time.Millisecond)
+		if later := readCounter(t, aliveFile(s)); later <= first {
+			t.Errorf("heartbeat %d, then %d 2.5 s later: want it counting up", first, later)
+		}
+		res := <-done
+		if res.exit != 0 {
+			t.Fatalf("master.sh exit %d, want 0; stderr:\n%s", res.exit, res.stderr)
+		}
+		if b, err := os.ReadFile(exitFile(s)); err != nil || string(b) != "0\n" {
+			t.Errorf("recorded exit %q (%v), want \"0\\n\"", b, err)
+		}
+	})
+	t.Run("a worker ends when its master's heartbeat falls silent", func(t *testing.T) {
+		t.Parallel()
+		s := newSandbox(t)
+		writeFile(t, aliveFile(s), "7\n")
+		start := time.Now()
+		res := s.run(t, "/bin/sh", "worker.sh", nil, fast)
+		if res.exit != ExitMasterEnded {
+			t.Errorf("worker.sh exit %d, want ExitMasterEnded (%d); stderr:\n%s", res.exit, ExitMasterEnded, res.stderr)
+		}
+		if took := time.Since(start); took < 3*time.Second {
+			t.Errorf("worker.sh ended %v after it started: before the 3 s of silence", took)
+		}
+		// The first worker to notice records the end, so every other one
+		// ends within a poll.
+		if b, err := os.ReadFile(exitFile(s)); err != nil || string(b) != "silent\n" {
+			t.Errorf("recorded end %q (%v), want \"silent\\n\"", b, err)
+		}
+	})
+	for _, tt := range []struct {
+		name string
+		beat bool
+	}{{"a worker keeps waiting for a master that has not started", false}, {"a worker keeps running while its master beats", true}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSandbox(t)
+			stop := make(chan struct{})
+			if tt.beat {
+				go func() {
+					for n := 1; ; n++ {
+						writeFile(t, aliveFile(s), strconv.Itoa(n)+"\n")
+						select {
+						case <-stop:
+							return
+						case <-time.After(time.Second):
+						}
+					}
+				}()
+			}
+			done := make(chan result, 1)
+			go func() { done <- s.run(t, "/bin/sh", "worker.sh", nil, fast) }()
+			select {
+			case res := <-done:
+				t.Fatalf("worker.sh ended (exit %d) within 7 s; stderr:\n%s", res.exit, res.stderr)
+			case <-time.After(7 * time.Second):
+			}
+			close(stop)
+			writeFile(t, exitFile(s), "0\n")
+			if res := <-done; res.exit != ExitMasterEnded {
+				t.Errorf("worker.sh exit %d after the master's end was recorded, want %d; stderr:\n%s", res.exit, ExitMasterEnded, res.stderr)
+			}
+		})
+	}
+	t.Run("a worker refuses a silence that is not whole seconds", func(t *testing.T) {
+		t.Parallel()
+		s := newSandbox(t)
+		res := s.run(t, "/bin/sh", "worker.sh", nil, merge(run, map[string]string{"JULIARUN_MASTER_SILENCE": "1m"}))
+		if res.exit != 2 || !strings.Contains(res.stderr, "JULIARUN_MASTER_SILENCE") {
+			t.Errorf("worker.sh exit %d, stderr %q; want exit 2 naming JULIARUN_MASTER_SILENCE", res.exit, res.stderr)
+		}
+	})
 	for _, tt := range []struct {
 		restart string
 		want    int
@@ -266,4 +356,34 @@ func merge(a, b map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
+}
+
+// writeFile writes a file of the run volume as another pod would: in one
+// rename, so a poller never reads half of it.
+func writeFile(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Error(err)
+		return
+	}
+	if err := os.WriteFile(path+".tmp", []byte(content), 0o644); err != nil {
+		t.Error(err)
+		return
+	}
+	if err := os.Rename(path+".tmp", path); err != nil {
+		t.Error(err)
+	}
+}
+
+func readCounter(t *testing.T, path string) int {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("%s holds %q, want a counter", path, b)
+	}
+	return n
 }

@@ -26,6 +26,16 @@ master_exit_file() {
 	echo "$JRUN_DIR/.juliarun/$JRUN_NAME-$JRUN_RUN_ID.master-exit"
 }
 
+# master_alive_file names the file beside it that such a master rewrites
+# every $JRUN_MASTER_BEAT seconds while it runs (a counter, so no clocks
+# are compared across nodes). A master whose whole container is killed (a
+# cgroup v2 OOM kill, a lost node) records no end: its workers learn of it
+# from the silence.
+master_alive_file() {
+	echo "$JRUN_DIR/.juliarun/$JRUN_NAME-$JRUN_RUN_ID.master-alive"
+}
+: "${JRUN_MASTER_BEAT:=5}"
+
 # start_child CMD [ARG...] starts CMD as a child of this shell, its pid in
 # $child, and forwards SIGTERM and SIGINT to it. The caller's stdin is the
 # child's, a here-document included (an asynchronous command's stdin is

@@ -14,8 +14,9 @@
 # for, and Julia has none for SIGTERM, so deleting the pod would wait out the
 # whole grace period. This shell forwards SIGTERM and SIGINT and exits with
 # the process's exit code. When the job has Distributed workers
-# ($JRUN_RUN_ID set), it then records that the master ended, on the run
-# volume, so that workers still waiting for it end too (worker.sh).
+# ($JRUN_RUN_ID set), it rewrites a heartbeat file on the run volume while
+# the process runs, and then records that the master ended, so that workers
+# still waiting for it end too (worker.sh).
 set -eu
 
 die() {
@@ -44,9 +45,32 @@ case $1 in
 *.sh) set -- /bin/sh "$@" ;;
 *) set -- julia -L "$JRUN_SCRIPTS/juliarun.jl" "$@" ;;
 esac
+# beat rewrites the master's heartbeat file until it is killed. Its output
+# goes nowhere: a sleep it leaves behind holds no pipe of the caller's.
+beat() {
+	# dash keeps the parent's traps in a background function: drop the
+	# one forwarding SIGTERM, so that kill ends this loop.
+	trap - TERM INT
+	n=0
+	while :; do
+		n=$((n + 1))
+		echo "$n" >"$(master_alive_file).tmp" && mv -f "$(master_alive_file).tmp" "$(master_alive_file)" || :
+		sleep "$JRUN_MASTER_BEAT"
+	done
+}
+
 code=0
-run_child "$@" || code=$?
+start_child "$@"
 if [ -n "${JRUN_RUN_ID:-}" ]; then
+	# After start_child: its traps are set, and a subshell's are reset.
+	mkdir -p "$(dirname "$(master_alive_file)")" ||
+		echo "master.sh: could not make $(dirname "$(master_alive_file)") for the master's heartbeat" >&2
+	beat </dev/null >/dev/null 2>&1 &
+	beating=$!
+fi
+wait_child || code=$?
+if [ -n "${JRUN_RUN_ID:-}" ]; then
+	kill "$beating" 2>/dev/null || :
 	mkdir -p "$(dirname "$(master_exit_file)")" && echo "$code" >"$(master_exit_file)" ||
 		echo "master.sh: could not record the master's end in $(master_exit_file)" >&2
 fi

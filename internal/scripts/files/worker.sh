@@ -13,7 +13,8 @@
 # gets no signal it has no handler for).
 #
 # A JuliaParBatch worker ($JRUN_RUN_ID set) ends when its master has ended,
-# which master.sh records on the run volume: it then exits with
+# which master.sh records on the run volume (or, when the master's whole
+# container was killed, its heartbeat falls silent): it then exits with
 # $exit_master_ended (64), and the worker Job's podFailurePolicy ends the
 # whole worker Job on that code, so no worker keeps holding CPU, GPU or
 # memory for a master that is gone.
@@ -46,10 +47,33 @@ export JULIA_WORKER_TIMEOUT
 exit_master_ended=64
 exit_restart=65
 
+# A master whose heartbeat (master.sh) has not changed for this many
+# seconds, by this worker's own clock, is gone. At least three beats.
+: "${JULIARUN_MASTER_SILENCE:=60}"
+case $JULIARUN_MASTER_SILENCE$JRUN_MASTER_BEAT in
+'' | *[!0-9]*) die "JULIARUN_MASTER_SILENCE ($JULIARUN_MASTER_SILENCE) and JRUN_MASTER_BEAT ($JRUN_MASTER_BEAT) must be whole seconds" ;;
+esac
+[ "$JULIARUN_MASTER_SILENCE" -ge $((3 * JRUN_MASTER_BEAT)) ] || JULIARUN_MASTER_SILENCE=$((3 * JRUN_MASTER_BEAT))
+
 watch_master() {
-	# Ends the worker once the master's end is recorded; polls every 2 s.
+	# Ends the worker once the master has ended: its end recorded, or its
+	# heartbeat silent for $JULIARUN_MASTER_SILENCE seconds after this
+	# worker saw it beat (a master not started yet has no heartbeat). A
+	# silent master's end is recorded here, for every worker. Polls every 2 s.
+	last= since=$(date +%s)
 	while kill -0 "$1" 2>/dev/null; do
 		if [ -e "$(master_exit_file)" ]; then
+			kill -TERM "$1" 2>/dev/null || :
+			return
+		fi
+		heard=$(cat "$(master_alive_file)" 2>/dev/null) || heard=
+		now=$(date +%s)
+		if [ "$heard" != "$last" ]; then
+			last=$heard since=$now
+		elif [ -n "$heard" ] && [ $((now - since)) -ge "$JULIARUN_MASTER_SILENCE" ]; then
+			echo "worker.sh: the master's heartbeat has been silent for $((now - since)) s: the master is gone" >&2
+			echo silent >"$(master_exit_file)" ||
+				echo "worker.sh: could not record the master's end in $(master_exit_file)" >&2
 			kill -TERM "$1" 2>/dev/null || :
 			return
 		fi
