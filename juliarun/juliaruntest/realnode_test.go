@@ -452,6 +452,22 @@ func TestRealNode(t *testing.T) {
 		if last := got.Status.ContainerStatuses[0].LastTerminationState.Terminated; last == nil || last.ExitCode != 2 {
 			t.Errorf("restarted container's last state %+v, want exit code 2", last)
 		}
+		// KillContainer: every process at once, PID 1 with no chance to
+		// run its SIGTERM trap, as a cgroup v2 group OOM kill.
+		got = createPod(t, cs, ns, realPod("killed", `trap 'echo trapped; exit 0' TERM; echo started; sleep 3600 & wait`, nil), "running", podRunning)
+		if err := c.KillContainer(t.Context(), ns, "killed", got.Spec.Containers[0].Name); err != nil {
+			t.Fatal(err)
+		}
+		got = waitPod(t, cs, ns, "killed", "done", podDone)
+		if term := terminated(got); got.Status.Phase != corev1.PodFailed || term == nil || term.ExitCode != 137 {
+			t.Errorf("KillContainer: phase %s, terminated %+v; want Failed with exit code 137", got.Status.Phase, term)
+		}
+		if out, err := kubectl(t, c, "-n", ns, "logs", "killed"); err != nil || out != "started\n" {
+			t.Errorf("KillContainer: the container printed %q (%v), want only \"started\": no trap may run", out, err)
+		}
+		if err := c.KillContainer(t.Context(), ns, "killed", got.Spec.Containers[0].Name); err == nil {
+			t.Error("KillContainer of a container that is not running: no error")
+		}
 		p := realPod("oom", `exec dd if=/dev/zero of=/dev/null bs=64M count=1`, nil)
 		p.Spec.Containers[0].Resources.Limits = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("16Mi")}
 		got = createPod(t, cs, ns, p, "done", podDone)
