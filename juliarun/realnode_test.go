@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -185,7 +186,10 @@ func TestRealNode(t *testing.T) {
 	client := e.clientPod(t)
 	t.Run("Batch", func(t *testing.T) { realBatch(t, e) })
 	t.Run("ParBatch", func(t *testing.T) { realParBatch(t, e) })
+	t.Run("ParBatchMasterKilled", func(t *testing.T) { realParBatchMasterKilled(t, e) })
 	t.Run("ParBatchWorkers", func(t *testing.T) { realParBatchWorkers(t, e) })
+	t.Run("PkgBuilder", func(t *testing.T) { realPkgBuilder(t, e) })
+	t.Run("DeleteWhileRunning", func(t *testing.T) { realDeleteWhileRunning(t, e) })
 	t.Run("Webserver", func(t *testing.T) { realWebserver(t, e, client) })
 	t.Run("Notebook", func(t *testing.T) { realNotebook(t, e, client) })
 	t.Run("MessageQ", func(t *testing.T) { realMessageQ(t, e, client) })
@@ -208,14 +212,25 @@ func TestRealNode(t *testing.T) {
 		t.Fatal(err)
 	}
 	var residue []string
-	eventuallyLong(t, "the node to hold no container, sandbox or mount of the jobs", func(ctx context.Context) (bool, error) {
-		pods, err := e.cs.CoreV1().Pods(e.ns).List(ctx, metav1.ListOptions{})
-		if err != nil || len(pods.Items) > 0 {
+	var pods []string
+	err = wait.PollUntilContextTimeout(ctx, 500*time.Millisecond, 3*time.Minute, true, func(ctx context.Context) (bool, error) {
+		list, err := e.cs.CoreV1().Pods(e.ns).List(ctx, metav1.ListOptions{})
+		if err != nil {
 			return false, err
+		}
+		pods = nil
+		for _, p := range list.Items {
+			pods = append(pods, p.Name)
+		}
+		if len(pods) > 0 {
+			return false, nil
 		}
 		residue, err = cluster.RealNodeResidue(ctx)
 		return err == nil && len(residue) == 0, err
 	})
+	if err != nil {
+		t.Fatalf("the node still holds what the jobs ran: %v; pods %q, residue %q", err, pods, residue)
+	}
 }
 
 // realBatch: the script runs as uid 1000 in JRUN_DIR, writes to the run
@@ -310,8 +325,14 @@ func realParBatch(t *testing.T, e *env) {
 		}
 	}
 
-	// The master ends: the workers go, and Status says how it ended.
 	master := e.pods(t, "rn-par", "master")[0].Name
+	if out, err := kubectl(t, e.cluster, "-n", e.ns, "exec", master, "--", "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"); err != nil {
+		t.Errorf("reading the argv of the master's processes: %v: %s", err, out)
+	} else if strings.Contains(out, cookie) || !strings.Contains(out, "master.jl") {
+		t.Errorf("argv of the master's processes (%q): the cookie must not be there, the script must", out)
+	}
+
+	// The master ends: the workers go, and Status says how it ended.
 	if out, err := kubectl(t, e.cluster, "-n", e.ns, "exec", master, "--", "sh", "-c", "kill -TERM 1"); err != nil {
 		t.Fatalf("stopping the master: %v: %s", err, out)
 	}
@@ -333,6 +354,52 @@ func realParBatch(t *testing.T, e *env) {
 		t.Errorf("Status after the master was stopped: %s %q, running %d; want Failed, exit code 143, 0 running", st.Phase, st.Reason, st.Running)
 	}
 	e.deleteQuickly(t, "rn-par")
+}
+
+// realParBatchMasterKilled: a master whose whole container is killed at
+// once (a cgroup v2 group OOM kill, a lost node) records nothing on its way
+// out; its workers notice its heartbeat's silence, end, and free their
+// resources, and Status says how the master ended.
+func realParBatchMasterKilled(t *testing.T, e *env) {
+	ctx := context.Background()
+	e.putFile(t, "work", "master-killed.jl", "# standin: sleep forever\n")
+	const silence = 15 // seconds; 60 by default
+	job := jobs.NewParBatch("rn-kill", "master-killed.jl", "work", jobs.WithImage(nodeimages.JuliaStandIn), jobs.WithNWorkers(2),
+		jobs.WithWorkerEnvVars(map[string]string{"JULIARUN_MASTER_SILENCE": strconv.Itoa(silence)}))
+	e.startReal(t, job)
+	e.waitForLong(t, "rn-kill", "2 ready workers", juliarun.AtLeastWorkers(2))
+	eventuallyLong(t, "the master's heartbeat", func(context.Context) (bool, error) {
+		beats, err := filepath.Glob(e.volumeFile(t, "work", ".juliarun/rn-kill-*.master-alive"))
+		return len(beats) == 1, err
+	})
+	master := e.pods(t, "rn-kill", "master")[0].Name
+	if err := e.cluster.KillContainer(ctx, e.ns, master, jobs.MainContainer); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now()
+	var st *juliarun.Status
+	eventuallyLong(t, "the workers to be released", func(ctx context.Context) (bool, error) {
+		var err error
+		st, err = e.client.Status(ctx, "rn-kill")
+		if err != nil || !strings.Contains(st.Reason, "workers released: the master ended") {
+			return false, err
+		}
+		for _, p := range e.pods(t, "rn-kill", "worker") {
+			if p.Status.Phase == corev1.PodRunning || p.Status.Phase == corev1.PodPending {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	took := time.Since(killed)
+	t.Logf("workers released %v after the master's container was killed (silence %d s)", took.Round(time.Second), silence)
+	if took < silence*time.Second {
+		t.Errorf("workers released %v after the kill, before the %d s of silence: something else ended them", took, silence)
+	}
+	if st.Phase != juliarun.PhaseFailed || !strings.Contains(st.Reason, "exit code 137") || st.Running != 0 {
+		t.Errorf("Status after the master was killed: %s %q, running %d; want Failed, exit code 137, 0 running", st.Phase, st.Reason, st.Running)
+	}
+	e.deleteQuickly(t, "rn-kill")
 }
 
 func podReady(p *corev1.Pod) bool {
@@ -364,6 +431,72 @@ func realParBatchWorkers(t *testing.T, e *env) {
 	e.deleteQuickly(t, "rn-units")
 }
 
+// realPkgBuilder: the builder writes into its bundle, with the bundle's
+// depot first on its depot path; a job that attaches the bundle finds it
+// on its depot and load paths, after the image's, and cannot change it.
+func realPkgBuilder(t *testing.T, e *env) {
+	e.putFile(t, "work", "build-bundle.jl", "# standin: write $JRUN_BUNDLE_DEPOT/built.txt built by the builder\n")
+	e.putFile(t, "work", "use-bundle.jl", "# standin: write bundle-reader.txt ran\n# standin: write $JRUN_BUNDLE_DEPOT/changed.txt the reader\n")
+	e.startReal(t, jobs.NewPkgBuilder("rn-build", "build-bundle.jl", "work", "stats", jobs.WithImage(nodeimages.JuliaStandIn),
+		jobs.WithCPU(resources.Cores(0.5)), jobs.WithMemory(resources.MiB(512))))
+	if st := e.waitForLong(t, "rn-build", "the end", juliarun.Finished()); st.Phase != juliarun.PhaseSucceeded {
+		t.Fatalf("rn-build: %s %q, want Succeeded", st.Phase, st.Reason)
+	}
+	built, err := os.ReadFile(filepath.Join(e.cluster.VolumePath(e.ns, "stats"), "built.txt"))
+	if err != nil || string(built) != "built by the builder\n" {
+		t.Errorf("the bundle's built.txt: %q, %v", built, err)
+	}
+	e.startReal(t, jobs.NewBatch("rn-use", "use-bundle.jl", "work", jobs.WithImage(nodeimages.JuliaStandIn), jobs.WithPkgBundle("stats")))
+	st := e.waitForLong(t, "rn-use", "the end", juliarun.Finished())
+	// The reader's second write, into the bundle, fails: exit 1.
+	if st.Phase != juliarun.PhaseFailed || !strings.Contains(st.Reason, "exit code 1") {
+		t.Errorf("rn-use: %s %q, want Failed with exit code 1 (the bundle is read-only to its users)", st.Phase, st.Reason)
+	}
+	if _, err := os.Stat(filepath.Join(e.cluster.VolumePath(e.ns, "stats"), "changed.txt")); err == nil {
+		t.Error("a job that attaches the bundle wrote into it")
+	}
+	bundle := "/opt/juliarun/bundles/stats"
+	recs := e.records(t)
+	for _, tt := range []struct{ job, depot, load, project string }{
+		{"rn-build", bundle + ":", ":" + bundle + "/environment", bundle + "/environment"},
+		{"rn-use", ":" + bundle, ":" + bundle + "/environment", ""},
+	} {
+		master := e.pods(t, tt.job, "master")
+		if len(master) != 1 {
+			t.Fatalf("%s has %d master pods", tt.job, len(master))
+		}
+		rec, ok := recs[master[0].Name]
+		if !ok {
+			t.Fatalf("no stand-in record of %s", master[0].Name)
+		}
+		got := []string{rec.Env["JULIA_DEPOT_PATH"], rec.Env["JULIA_LOAD_PATH"], rec.Env["JULIA_PROJECT"]}
+		if diff := cmp.Diff([]string{tt.depot, tt.load, tt.project}, got); diff != "" {
+			t.Errorf("%s: JULIA_DEPOT_PATH, JULIA_LOAD_PATH, JULIA_PROJECT (-want +got):\n%s", tt.job, diff)
+		}
+	}
+	e.deleteQuickly(t, "rn-build")
+	e.deleteQuickly(t, "rn-use")
+}
+
+// realDeleteWhileRunning: a Julia job deleted while its processes run goes
+// at once: master.sh and worker.sh, as PID 1, pass SIGTERM on to julia.
+func realDeleteWhileRunning(t *testing.T, e *env) {
+	e.putFile(t, "work", "forever.jl", "# standin: sleep forever\n")
+	image := jobs.WithImage(nodeimages.JuliaStandIn)
+	for _, job := range []jobs.Job{
+		jobs.NewBatch("rn-del-batch", "forever.jl", "work", image),
+		jobs.NewParBatch("rn-del-par", "forever.jl", "work", image, jobs.WithNWorkers(2)),
+		jobs.NewParBatchWorkers("rn-del-units", "forever.jl", "work", image, jobs.WithNWorkers(2)),
+	} {
+		name := job.Spec().Name
+		e.startReal(t, job)
+		e.waitForLong(t, name, "its processes to run", func(st *juliarun.Status) bool {
+			return st.Phase == juliarun.PhaseRunning && st.Running == st.Requested
+		})
+		e.deleteQuickly(t, name)
+	}
+}
+
 // realWebserver: GET / through the Service (ClusterIP, kube-proxy) on the
 // default http port 80 returns a file the test put on the run volume,
 // from nginx running as uid 1000.
@@ -388,8 +521,9 @@ http {
 	}
 }
 `)
-	job := jobs.NewWebserver("rn-web", "nginx.conf", "work", jobs.WithImage(nodeimages.Nginx), jobs.WithNWorkers(2),
-		jobs.WithPorts(map[string]jobs.Port{"http": {Container: 80, Service: 80}}))
+	// The default ports: http 80/80 (and https 443/443, which this
+	// configuration does not serve).
+	job := jobs.NewWebserver("rn-web", "nginx.conf", "work", jobs.WithImage(nodeimages.Nginx), jobs.WithNWorkers(2))
 	e.startReal(t, job)
 	e.waitForLong(t, "rn-web", "2 replicas", juliarun.AtLeastWorkers(2))
 	var out string
@@ -399,10 +533,14 @@ http {
 print(urllib.request.urlopen("http://rn-web.`+e.ns+`.svc.cluster.local/", timeout=5).read().decode(), end="")`)
 		return err == nil && out == page, nil
 	})
+	// Every nginx process (master and worker) by its real uid, from
+	// /proc: the image has no ps.
 	for _, p := range e.pods(t, "rn-web", "worker") {
-		out, err := kubectl(t, e.cluster, "-n", e.ns, "exec", p.Name, "--", "sh", "-c", "ps -o uid= -C nginx 2>/dev/null || id -u")
-		if err != nil || strings.Contains(out, " 0\n") || strings.HasPrefix(out, "0") {
-			t.Errorf("nginx of %s runs as %q (%v), want uid 1000", p.Name, out, err)
+		out, err := kubectl(t, e.cluster, "-n", e.ns, "exec", p.Name, "--", "sh", "-c",
+			`for s in /proc/[0-9]*/status; do grep -q '^Name:[[:space:]]*nginx$' "$s" && awk '/^Uid:/ {print $2}' "$s"; done; true`)
+		uids := strings.Fields(out)
+		if err != nil || len(uids) < 2 || slices.ContainsFunc(uids, func(u string) bool { return u != "1000" }) {
+			t.Errorf("nginx processes of %s run as uids %q (%v: %s), want a master and a worker, all uid 1000", p.Name, uids, err, out)
 		}
 	}
 	e.deleteQuickly(t, "rn-web")
