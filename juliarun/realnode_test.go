@@ -22,6 +22,7 @@ import (
 
 	"github.com/juliarun/sdk/internal/nodeimages"
 	"github.com/juliarun/sdk/internal/render"
+	"github.com/juliarun/sdk/internal/scripts"
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/juliarun"
 	"github.com/juliarun/sdk/juliarun/juliaruntest"
@@ -365,7 +366,7 @@ func realParBatchMasterKilled(t *testing.T, e *env) {
 	e.putFile(t, "work", "master-killed.jl", "# standin: sleep forever\n")
 	const silence = 15 // seconds; 60 by default
 	job := jobs.NewParBatch("rn-kill", "master-killed.jl", "work", jobs.WithImage(nodeimages.JuliaStandIn), jobs.WithNWorkers(2),
-		jobs.WithWorkerEnvVars(map[string]string{"JULIARUN_MASTER_SILENCE": strconv.Itoa(silence)}))
+		jobs.WithWorkerEnvVars(map[string]string{scripts.EnvMasterSilence: strconv.Itoa(silence)}))
 	e.startReal(t, job)
 	e.waitForLong(t, "rn-kill", "2 ready workers", juliarun.AtLeastWorkers(2))
 	eventuallyLong(t, "the master's heartbeat", func(context.Context) (bool, error) {

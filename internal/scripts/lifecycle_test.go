@@ -241,7 +241,7 @@ func TestWorkersEndWithTheirMaster(t *testing.T) {
 	})
 	// A master whose whole container was killed records no end; its
 	// heartbeat falls silent instead (beats of 1 s, silence of 3 s here).
-	fast := merge(run, map[string]string{"JRUN_MASTER_BEAT": "1", "JULIARUN_MASTER_SILENCE": "3", "STUB_SLEEP": "300"})
+	fast := merge(run, map[string]string{"JRUN_MASTER_BEAT": "1", EnvMasterSilence: "3", "STUB_SLEEP": "300"})
 	aliveFile := func(s *sandbox) string { return filepath.Join(s.dir, ".juliarun", "job1-r1.master-alive") }
 	t.Run("the master beats while it runs", func(t *testing.T) {
 		t.Parallel()
@@ -319,8 +319,8 @@ func TestWorkersEndWithTheirMaster(t *testing.T) {
 	t.Run("a worker refuses a silence that is not whole seconds", func(t *testing.T) {
 		t.Parallel()
 		s := newSandbox(t)
-		res := s.run(t, "/bin/sh", "worker.sh", nil, merge(run, map[string]string{"JULIARUN_MASTER_SILENCE": "1m"}))
-		if res.exit != 2 || !strings.Contains(res.stderr, "JULIARUN_MASTER_SILENCE") {
+		res := s.run(t, "/bin/sh", "worker.sh", nil, merge(run, map[string]string{EnvMasterSilence: "1m"}))
+		if res.exit != 2 || !strings.Contains(res.stderr, EnvMasterSilence) {
 			t.Errorf("worker.sh exit %d, stderr %q; want exit 2 naming JULIARUN_MASTER_SILENCE", res.exit, res.stderr)
 		}
 	})

@@ -34,6 +34,12 @@ const (
 	// Secret): master.sh records the master's end in a file named after it
 	// on the run volume, which the workers watch.
 	EnvRunID = "JRUN_RUN_ID"
+	// EnvMasterSilence is the variable a job may set on its workers (with
+	// jobs.WithWorkerEnvVars) to say after how many seconds of its
+	// master's silent heartbeat a JuliaParBatch worker ends (60 unless set;
+	// docs/OBJECTS.md, "When the master ends"). Not a JRUN_ variable: those
+	// are the SDK's own.
+	EnvMasterSilence = "JULIARUN_MASTER_SILENCE"
 	// EnvWorkerRestart is a JuliaParBatch worker's restart policy
 	// (jobs.RestartPolicy), which worker.sh turns into exit codes.
 	EnvWorkerRestart = "JRUN_WORKER_RESTART"
