@@ -2,14 +2,16 @@ package juliarun_test
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
+	corev1 "k8s.io/api/core/v1"
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/juliarun/sdk/jobs"
 	"github.com/juliarun/sdk/resources"
@@ -17,8 +19,8 @@ import (
 
 // TestServicesHaveReadyEndpoints checks what a client of a job's Service
 // gets: for every job type with a Service, its EndpointSlices hold ready
-// endpoints, one for each pod that serves the job's ports, and every
-// endpoint is a pod of that job. (A Webserver's Service once selected no
+// endpoints, exactly the job's running pods of the role that serves its
+// ports (the master, or the replicas and units). (A Webserver's Service once selected no
 // pod while its golden files were green.)
 func TestServicesHaveReadyEndpoints(t *testing.T) {
 	e := newEnv(t, sharedCluster(t))
@@ -26,15 +28,15 @@ func TestServicesHaveReadyEndpoints(t *testing.T) {
 	web := map[string]jobs.Port{"web": {Container: 8080, Service: 80}}
 	tests := []struct {
 		job     jobs.Job
-		serving int // pods behind the Service
+		serving string // the role of the pods behind the Service
 	}{
-		{jobs.NewBatch("ep-batch", "serve.jl", "work", jobs.WithPorts(web)), 1},
-		{jobs.NewParBatch("ep-parbatch", "serve.jl", "work", jobs.WithPorts(web), jobs.WithNWorkers(2)), 1},
-		{jobs.NewParBatchWorkers("ep-array", "serve.jl", "work", jobs.WithPorts(web), jobs.WithNWorkers(3)), 3},
-		{jobs.NewNotebook("ep-notebook", "work", jobs.WithNWorkers(1)), 1},
-		{jobs.NewWebserver("ep-web", "nginx.conf", "work", jobs.WithNWorkers(2)), 2},
-		{jobs.NewMessageQ("ep-mq", "rabbitmq.conf", "work", jobs.WithCPU(resources.Cores(0.1)), jobs.WithMemory(resources.MiB(256))), 1},
-		{jobs.NewGeneric("ep-generic", "busybox", "work", jobs.WithPorts(web), jobs.WithNWorkers(2)), 2},
+		{jobs.NewBatch("ep-batch", "serve.jl", "work", jobs.WithPorts(web)), "master"},
+		{jobs.NewParBatch("ep-parbatch", "serve.jl", "work", jobs.WithPorts(web), jobs.WithNWorkers(2)), "master"},
+		{jobs.NewParBatchWorkers("ep-array", "serve.jl", "work", jobs.WithPorts(web), jobs.WithNWorkers(3)), "worker"},
+		{jobs.NewNotebook("ep-notebook", "work", jobs.WithNWorkers(2)), "master"},
+		{jobs.NewWebserver("ep-web", "nginx.conf", "work", jobs.WithNWorkers(2)), "worker"},
+		{jobs.NewMessageQ("ep-mq", "rabbitmq.conf", "work", jobs.WithCPU(resources.Cores(0.1)), jobs.WithMemory(resources.MiB(256))), "master"},
+		{jobs.NewGeneric("ep-generic", "busybox", "work", jobs.WithPorts(web), jobs.WithNWorkers(2)), "worker"},
 	}
 	for _, tt := range tests {
 		name := tt.job.Spec().Name
@@ -42,8 +44,21 @@ func TestServicesHaveReadyEndpoints(t *testing.T) {
 			if err := e.client.Start(ctx, tt.job); err != nil {
 				t.Fatal(err)
 			}
-			var ready, jobPods []string
-			eventually(t, fmt.Sprintf("%d ready endpoints of %s", tt.serving, name), func(ctx context.Context) (bool, error) {
+			// The pods that serve: every running pod of the job in that role.
+			var ready, serving []string
+			err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+				pods, err := e.cs.CoreV1().Pods(e.ns).List(ctx, metav1.ListOptions{
+					LabelSelector: "juliarun.io/job=" + name + ",juliarun.io/role=" + tt.serving})
+				if err != nil {
+					return false, err
+				}
+				serving = nil
+				for _, p := range pods.Items {
+					if p.Status.Phase == corev1.PodRunning {
+						serving = append(serving, p.Name)
+					}
+				}
+				sort.Strings(serving)
 				list, err := e.cs.DiscoveryV1().EndpointSlices(e.ns).List(ctx, metav1.ListOptions{
 					LabelSelector: discoveryv1.LabelServiceName + "=" + name})
 				if err != nil {
@@ -58,19 +73,11 @@ func TestServicesHaveReadyEndpoints(t *testing.T) {
 					}
 				}
 				sort.Strings(ready)
-				return len(ready) == tt.serving, nil
+				return len(serving) > 0 && slices.Equal(ready, serving), nil
 			})
-			pods, err := e.cs.CoreV1().Pods(e.ns).List(ctx, metav1.ListOptions{LabelSelector: "juliarun.io/job=" + name})
 			if err != nil {
-				t.Fatal(err)
-			}
-			for _, p := range pods.Items {
-				jobPods = append(jobPods, p.Name)
-			}
-			for _, r := range ready {
-				if !slices.Contains(jobPods, r) {
-					t.Errorf("endpoint %s is not a pod of job %s (its pods: %v)", r, name, jobPods)
-				}
+				t.Fatalf("waiting for the ready endpoints of %s to be its running %s pods: %v (-want +got):\n%s",
+					name, tt.serving, err, cmp.Diff(serving, ready))
 			}
 			ep, err := e.client.Endpoint(ctx, name)
 			if err != nil {
