@@ -7,22 +7,31 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// warning returns the newest Warning event of the object of kind and name,
-// as "Reason: message", or "". What a pod or workload status does not say
-// is there: a volume that cannot be attached (FailedAttachVolume, a
+// warning returns the newest Warning event of the object of kind, name
+// and uid, as "Reason: message", or "". What a pod or workload status does
+// not say is there: a volume that cannot be attached (FailedAttachVolume, a
 // ReadWriteOnce volume already attached to another node: "Multi-Attach
-// error") or mounted (FailedMount), a pod its controller may not create
-// (FailedCreate: a quota, an admission denial). Reading events is
-// optional in the Role: where it is forbidden, Status explains less.
-func (k *kubeClient) warning(ctx context.Context, kind, name string) (string, error) {
+// error", "Waiting for detach" in releases since mid-2026) or mounted
+// (FailedMount), a pod its controller may not create (FailedCreate: a
+// quota, an admission denial). Reading events is optional in the Role:
+// where it is forbidden, Status explains less.
+func (k *kubeClient) warning(ctx context.Context, kind, name string, uid types.UID) (string, error) {
+	fields := client.MatchingFields{"involvedObject.kind": kind, "involvedObject.name": name, "type": corev1.EventTypeWarning}
+	if uid != "" {
+		// Events outlive their object by about an hour: a StatefulSet's pod
+		// made again keeps its name, and a job started again after a
+		// Delete has workloads of the same names. Only the UID tells this
+		// object's events from its predecessor's.
+		fields["involvedObject.uid"] = string(uid)
+	}
 	var events corev1.EventList
 	// No limit: the server lists in name order, not time order, and a
 	// field selector on one object keeps the list short.
-	err := k.c.List(ctx, &events, client.InNamespace(k.ns), client.MatchingFields{
-		"involvedObject.kind": kind, "involvedObject.name": name, "type": corev1.EventTypeWarning})
+	err := k.c.List(ctx, &events, client.InNamespace(k.ns), fields)
 	if apierrors.IsForbidden(err) {
 		k.logger(ctx, "").V(1).Info("events not readable: Status explains less", "object", kind+" "+name)
 		return "", nil

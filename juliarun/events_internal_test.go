@@ -1,22 +1,34 @@
 package juliarun
 
 import (
+	"context"
+	"crypto/rand"
+	"fmt"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	"github.com/juliarun/sdk/internal/labels"
+	"github.com/juliarun/sdk/internal/render"
+	"github.com/juliarun/sdk/jobs"
 )
 
 // TestWhyPodsWait checks the decisions that explain waiting pods from what
 // was read: which pods need their events, which event is the newest
 // whichever events API wrote it, and a JuliaParBatch's unreplaced failed
-// workers. (Multi-Attach and FailedMount cannot happen on simulated nodes,
-// which attach and mount nothing; the cluster test
-// TestStatusExplainsFailedCreate shows the event path end to end.)
+// workers. (TestStatusExplainsWaitingPods shows Multi-Attach and
+// FailedMount through Status; the cluster test
+// TestStatusExplainsFailedCreate shows FailedCreate end to end.)
 func TestWhyPodsWait(t *testing.T) {
 	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 	at := func(d time.Duration) metav1.Time { return metav1.NewTime(t0.Add(d)) }
@@ -121,4 +133,128 @@ func TestFailedExits(t *testing.T) {
 	if diff := cmp.Diff(want, failedExits(pods)); diff != "" {
 		t.Errorf("failedExits (-want +got):\n%s", diff)
 	}
+}
+
+// TestStatusExplainsWaitingPods runs Status through the Client's own reads
+// against a fake API server holding what a cluster would: a Notebook whose
+// workers (a StatefulSet: its pods keep their names when made again) wait,
+// and the events the attach-detach controller, the kubelet or the
+// StatefulSet controller recorded, in their own words. Simulated nodes
+// attach and mount nothing, so Multi-Attach is shown here; the real node's
+// kubelet shows FailedMount in TestRealNode/WaitingOnAMount.
+func TestStatusExplainsWaitingPods(t *testing.T) {
+	const ns = "science"
+	t0 := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+	spec := jobs.NewNotebook("nb", "work", jobs.WithNWorkers(3), jobs.WithPassword("pw")).Spec()
+	warning := func(kind, name string, uid types.UID, reason, message string, at time.Duration) *corev1.Event {
+		return &corev1.Event{
+			ObjectMeta:     metav1.ObjectMeta{Name: fmt.Sprintf("%s.%s.%s", name, uid, reason), Namespace: ns},
+			InvolvedObject: corev1.ObjectReference{Kind: kind, Namespace: ns, Name: name, UID: uid},
+			Type:           corev1.EventTypeWarning, Reason: reason, Message: message,
+			LastTimestamp: metav1.NewTime(t0.Add(at)),
+		}
+	}
+	// creating is a pod scheduled whose containers the kubelet has not
+	// created: it waits for its volumes.
+	creating := func(name, role string, uid types.UID) *corev1.Pod {
+		return &corev1.Pod{
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns, UID: uid, Labels: labels.Selector("nb", role)},
+			Status: corev1.PodStatus{Phase: corev1.PodPending,
+				Conditions: []corev1.PodCondition{{Type: corev1.PodScheduled, Status: corev1.ConditionTrue}},
+				ContainerStatuses: []corev1.ContainerStatus{{Name: "notebook", State: corev1.ContainerState{
+					Waiting: &corev1.ContainerStateWaiting{Reason: "ContainerCreating"}}}}},
+		}
+	}
+	const (
+		multiAttach = `Multi-Attach error for volume "pvc-7a81d56f" Volume is already used by pod(s) nb-0, nb-workers-0`
+		// The attach-detach controller's words since mid-2026
+		// (kubernetes/kubernetes#138837).
+		waitingForDetach = `Waiting for detach for volume "pvc-7a81d56f" Volume is already used by pod(s) nb-0, nb-workers-0`
+		missingSecret    = `MountVolume.SetUp failed for volume "secret-0" : secret "missing-secret" not found`
+		quota            = `create Pod nb-workers-1 in StatefulSet nb-workers failed error: pods "nb-workers-1" is forbidden: ` +
+			`exceeded quota: pods, requested: pods=1, used: pods=2, limited: pods=2`
+	)
+	worker1 := creating("nb-workers-1", labels.RoleWorker, "w1")
+	tests := []struct {
+		name string
+		// masterReady and workersReady are the StatefulSets' ready
+		// replicas, of 1 and 3.
+		masterReady, workersReady int32
+		objs                      []client.Object // pods and events
+		want                      Status
+	}{
+		{"a ReadWriteOnce volume attached to another node", 1, 1, []client.Object{worker1,
+			warning("Pod", "nb-workers-1", "w1", "FailedAttachVolume", multiAttach, time.Minute),
+			// Events of other objects and Normal events say nothing.
+			warning("Pod", "nb-workers-0", "w0", "FailedMount", missingSecret, 2*time.Minute),
+			&corev1.Event{ObjectMeta: metav1.ObjectMeta{Name: "scheduled", Namespace: ns}, Type: corev1.EventTypeNormal, Reason: "Scheduled",
+				InvolvedObject: corev1.ObjectReference{Kind: "Pod", Name: "nb-workers-1", UID: "w1"}, LastTimestamp: metav1.NewTime(t0.Add(3 * time.Minute))},
+		}, Status{Phase: PhaseRunning, Requested: 3, Running: 1, Reason: "2 of 3 workers waiting: FailedAttachVolume: " + multiAttach}},
+		{"the attach-detach controller's newer words", 1, 1, []client.Object{worker1,
+			warning("Pod", "nb-workers-1", "w1", "FailedAttachVolume", waitingForDetach, time.Minute),
+		}, Status{Phase: PhaseRunning, Requested: 3, Running: 1, Reason: "2 of 3 workers waiting: FailedAttachVolume: " + waitingForDetach}},
+		{"a Secret volume whose Secret is missing", 1, 2, []client.Object{worker1,
+			warning("Pod", "nb-workers-1", "w1", "FailedMount", missingSecret, time.Minute),
+		}, Status{Phase: PhaseRunning, Requested: 3, Running: 2, Reason: "1 of 3 workers waiting: FailedMount: " + missingSecret}},
+		{"a newer event of an earlier pod of the same name", 1, 1, []client.Object{worker1,
+			warning("Pod", "nb-workers-1", "w1", "FailedAttachVolume", multiAttach, time.Minute),
+			warning("Pod", "nb-workers-1", "w1-before", "FailedMount", missingSecret, 5*time.Minute),
+		}, Status{Phase: PhaseRunning, Requested: 3, Running: 1, Reason: "2 of 3 workers waiting: FailedAttachVolume: " + multiAttach}},
+		{"only an earlier pod of the same name has events", 1, 1, []client.Object{worker1,
+			warning("Pod", "nb-workers-1", "w1-before", "FailedMount", missingSecret, 5*time.Minute),
+		}, Status{Phase: PhaseRunning, Requested: 3, Running: 1, Reason: "2 of 3 workers waiting: ContainerCreating"}},
+		{"no pod: the controller may not create it", 1, 1, []client.Object{
+			warning("StatefulSet", "nb-workers", "workers", "FailedCreate", quota, time.Minute),
+		}, Status{Phase: PhaseRunning, Requested: 3, Running: 1, Reason: "2 of 3 workers waiting: FailedCreate: " + quota}},
+		{"no pod, and only the workers of an earlier job of the same name could not make theirs", 1, 1, []client.Object{
+			warning("StatefulSet", "nb-workers", "workers-before", "FailedCreate", quota, time.Minute),
+		}, Status{Phase: PhaseRunning, Requested: 3, Running: 1}},
+		{"a pending master", 0, 3, []client.Object{creating("nb-0", labels.RoleMaster, "m0"),
+			warning("Pod", "nb-0", "m0", "FailedAttachVolume", multiAttach, time.Minute),
+		}, Status{Phase: PhasePending, Requested: 3, Running: 3, Reason: "ContainerCreating; FailedAttachVolume: " + multiAttach}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			objs, err := render.Render(spec, ns, rand.Reader)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range objs {
+				switch w := o.(type) {
+				case *appsv1.StatefulSet:
+					if w.Name == "nb" {
+						w.UID, w.Status.ReadyReplicas = "master", tt.masterReady
+					} else {
+						w.UID, w.Status.ReadyReplicas = "workers", tt.workersReady
+					}
+				}
+			}
+			k := &kubeClient{ns: ns, layout: NativeLayout(), c: fakeEvents(append(objs, tt.objs...)...)}
+			got, err := k.Status(context.Background(), "nb")
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.want.Name, tt.want.Type = "nb", jobs.TypeNotebook
+			if diff := cmp.Diff(&tt.want, got, cmpopts.IgnoreFields(Status{}, "Created", "Endpoint")); diff != "" {
+				t.Errorf("Status (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// fakeEvents returns a fake API server holding objs that answers the
+// field selectors the Client lists pods and events by, as the API server
+// does.
+func fakeEvents(objs ...client.Object) client.WithWatch {
+	event := func(field func(e *corev1.Event) string) client.IndexerFunc {
+		return func(o client.Object) []string { return []string{field(o.(*corev1.Event))} }
+	}
+	return fake.NewClientBuilder().WithObjects(objs...).
+		WithIndex(&corev1.Pod{}, "status.phase", func(o client.Object) []string { return []string{string(o.(*corev1.Pod).Status.Phase)} }).
+		WithIndex(&corev1.Event{}, "involvedObject.kind", event(func(e *corev1.Event) string { return e.InvolvedObject.Kind })).
+		WithIndex(&corev1.Event{}, "involvedObject.name", event(func(e *corev1.Event) string { return e.InvolvedObject.Name })).
+		WithIndex(&corev1.Event{}, "involvedObject.uid", event(func(e *corev1.Event) string { return string(e.InvolvedObject.UID) })).
+		WithIndex(&corev1.Event{}, "type", event(func(e *corev1.Event) string { return e.Type })).
+		WithIndex(&corev1.Event{}, "reason", event(func(e *corev1.Event) string { return e.Reason })).
+		Build()
 }

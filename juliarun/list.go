@@ -14,6 +14,7 @@ import (
 	k8slabels "k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/juliarun/sdk/internal/labels"
@@ -231,7 +232,9 @@ func (b *bulkReader) pods(_ context.Context, job, role string, phase corev1.PodP
 	return out, nil
 }
 
-func (b *bulkReader) warning(context.Context, string, string) (string, error) { return "", nil }
+func (b *bulkReader) warning(context.Context, string, string, types.UID) (string, error) {
+	return "", nil
+}
 
 // withPreemptions returns why as it is: preemptions are told by events.
 func (b *bulkReader) withPreemptions(_ context.Context, _ client.Object, why string) (string, error) {

@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/juliarun/sdk/internal/labels"
@@ -60,8 +61,10 @@ type reader interface {
 	// pods returns at most limit pods (0: all) of the job with role, in
 	// phase unless "", by name.
 	pods(ctx context.Context, job, role string, phase corev1.PodPhase, limit int64) ([]corev1.Pod, error)
-	// warning returns the newest warning event of the object, "" if none.
-	warning(ctx context.Context, kind, name string) (string, error)
+	// warning returns the newest warning event of the object of kind,
+	// name and uid (any object of kind and name when uid is ""), "" if
+	// none.
+	warning(ctx context.Context, kind, name string, uid types.UID) (string, error)
 	// endpoint returns where the job's Service (Layout.Service) is reached.
 	endpoint(ctx context.Context, s jobs.Spec) (*Endpoint, error)
 	// withPreemptions returns why, the reason waiting workers of the
@@ -382,7 +385,7 @@ func (k *kubeClient) waitReason(ctx context.Context, r reader, workload client.O
 		if !needsEvents(p) {
 			return podReason(p), nil
 		}
-		if why, err := r.warning(ctx, "Pod", p.Name); why != "" || err != nil {
+		if why, err := r.warning(ctx, "Pod", p.Name, p.UID); why != "" || err != nil {
 			return why, err
 		}
 		return podReason(p), nil
@@ -394,7 +397,7 @@ func (k *kubeClient) waitReason(ctx context.Context, r reader, workload client.O
 	if err != nil {
 		return "", err
 	}
-	return r.warning(ctx, gvk.Kind, workload.GetName())
+	return r.warning(ctx, gvk.Kind, workload.GetName(), workload.GetUID())
 }
 
 // describe names an object by kind and name, for messages: "Job pi".
