@@ -196,6 +196,7 @@ func TestRealNode(t *testing.T) {
 	t.Run("MessageQ", func(t *testing.T) { realMessageQ(t, e, client) })
 	t.Run("Generic", func(t *testing.T) { realGeneric(t, e) })
 	t.Run("OOMKilled", func(t *testing.T) { realOOM(t, e) })
+	t.Run("WaitingOnAMount", func(t *testing.T) { realWaitingOnAMount(t, e) })
 	t.Run("Settings", func(t *testing.T) { realSettings(t, e) })
 
 	ctx := context.Background()
@@ -696,6 +697,27 @@ func realOOM(t *testing.T, e *env) {
 		t.Errorf("rn-oom: %s %q, want Failed with OOMKilled", st.Phase, st.Reason)
 	}
 	e.deleteQuickly(t, "rn-oom")
+}
+
+// realWaitingOnAMount: a worker whose Secret volume names no Secret stays
+// ContainerCreating, and Status says why with the kubelet's FailedMount
+// event, which names the Secret.
+func realWaitingOnAMount(t *testing.T, e *env) {
+	e.putFile(t, "work", "wait.jl", "# standin: sleep forever\n")
+	e.startReal(t, jobs.NewParBatch("rn-mount", "wait.jl", "work", jobs.WithImage(nodeimages.JuliaStandIn), jobs.WithNWorkers(1),
+		jobs.WithVolumes(jobs.Workers, jobs.SecretVolume("missing-secret", "/etc/x"))))
+	var st *juliarun.Status
+	eventuallyLong(t, "Status to name the missing Secret", func(ctx context.Context) (bool, error) {
+		var err error
+		st, err = e.client.Status(ctx, "rn-mount")
+		return err == nil && st.Phase == juliarun.PhaseRunning && strings.Contains(st.Reason, `secret "missing-secret" not found`), err
+	})
+	// render names the pod's first extra volume extra-0.
+	want := `1 of 1 workers waiting: FailedMount: MountVolume.SetUp failed for volume "extra-0" : secret "missing-secret" not found`
+	if diff := cmp.Diff(want, st.Reason); diff != "" || st.Running != 0 {
+		t.Errorf("Status: %d running (want 0), reason (-want +got):\n%s", st.Running, diff)
+	}
+	e.deleteQuickly(t, "rn-mount")
 }
 
 // startReal starts job and, should the test fail, logs what its pods said.
