@@ -338,20 +338,7 @@ func realParBatch(t *testing.T, e *env) {
 	if out, err := kubectl(t, e.cluster, "-n", e.ns, "exec", master, "--", "sh", "-c", "kill -TERM 1"); err != nil {
 		t.Fatalf("stopping the master: %v: %s", err, out)
 	}
-	var st *juliarun.Status
-	eventuallyLong(t, "the workers to be released", func(ctx context.Context) (bool, error) {
-		var err error
-		st, err = e.client.Status(ctx, "rn-par")
-		if err != nil || !strings.Contains(st.Reason, "workers released: the master ended") {
-			return false, err
-		}
-		for _, p := range e.pods(t, "rn-par", "worker") {
-			if p.Status.Phase == corev1.PodRunning || p.Status.Phase == corev1.PodPending {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
+	st := e.waitWorkersReleased(t, "rn-par")
 	if st.Phase != juliarun.PhaseFailed || !strings.Contains(st.Reason, "exit code 143") || st.Running != 0 {
 		t.Errorf("Status after the master was stopped: %s %q, running %d; want Failed, exit code 143, 0 running", st.Phase, st.Reason, st.Running)
 	}
@@ -379,20 +366,7 @@ func realParBatchMasterKilled(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	killed := time.Now()
-	var st *juliarun.Status
-	eventuallyLong(t, "the workers to be released", func(ctx context.Context) (bool, error) {
-		var err error
-		st, err = e.client.Status(ctx, "rn-kill")
-		if err != nil || !strings.Contains(st.Reason, "workers released: the master ended") {
-			return false, err
-		}
-		for _, p := range e.pods(t, "rn-kill", "worker") {
-			if p.Status.Phase == corev1.PodRunning || p.Status.Phase == corev1.PodPending {
-				return false, nil
-			}
-		}
-		return true, nil
-	})
+	st := e.waitWorkersReleased(t, "rn-kill")
 	took := time.Since(killed)
 	t.Logf("workers released %v after the master's container was killed (silence %d s)", took.Round(time.Second), silence)
 	if took < silence*time.Second {
@@ -402,6 +376,28 @@ func realParBatchMasterKilled(t *testing.T, e *env) {
 		t.Errorf("Status after the master was killed: %s %q, running %d; want Failed, exit code 137, 0 running", st.Phase, st.Reason, st.Running)
 	}
 	e.deleteQuickly(t, "rn-kill")
+}
+
+// waitWorkersReleased waits until Status of the JuliaParBatch name says
+// its workers were released and none of its worker pods runs or waits,
+// and returns that Status.
+func (e *env) waitWorkersReleased(t *testing.T, name string) *juliarun.Status {
+	t.Helper()
+	var st *juliarun.Status
+	eventuallyLong(t, "the workers of "+name+" to be released", func(ctx context.Context) (bool, error) {
+		var err error
+		st, err = e.client.Status(ctx, name)
+		if err != nil || !strings.Contains(st.Reason, "workers released: the master ended") {
+			return false, err
+		}
+		for _, p := range e.pods(t, name, "worker") {
+			if p.Status.Phase == corev1.PodRunning || p.Status.Phase == corev1.PodPending {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
+	return st
 }
 
 func podReady(p *corev1.Pod) bool {
