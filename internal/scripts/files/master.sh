@@ -62,7 +62,7 @@ beat() {
 code=0
 start_child "$@"
 if [ -n "${JRUN_RUN_ID:-}" ]; then
-	# After start_child: its traps are set, and a subshell's are reset.
+	# After start_child, whose traps must come first (beat drops them).
 	mkdir -p "$(dirname "$(master_alive_file)")" ||
 		echo "master.sh: could not make $(dirname "$(master_alive_file)") for the master's heartbeat" >&2
 	beat </dev/null >/dev/null 2>&1 &
