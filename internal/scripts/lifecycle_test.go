@@ -264,6 +264,43 @@ func TestWorkersEndWithTheirMaster(t *testing.T) {
 			t.Errorf("recorded exit %q (%v), want \"0\\n\"", b, err)
 		}
 	})
+	t.Run("the heartbeat ends with a master that exits at once", func(t *testing.T) {
+		t.Parallel()
+		// A kill of the heartbeat that reaches it before it drops
+		// start_child's traps is caught (dash); it must end anyway, and
+		// never hold the caller's pipes (then Run would not return).
+		// Many at once: the kill then often comes before the trap is
+		// dropped. Each in a sandbox of its own (the stub's record).
+		const runs = 40
+		sandboxes := make([]*sandbox, runs)
+		done := make(chan result, runs)
+		for i := range runs {
+			sandboxes[i] = newSandbox(t)
+			go func() {
+				done <- sandboxes[i].run(t, "/bin/sh", "master.sh", []string{"pi.jl"}, merge(fast, map[string]string{"STUB_SLEEP": "", "STUB_EXIT": "0"}))
+			}()
+		}
+		timeout := time.After(20 * time.Second)
+		for i := range runs {
+			select {
+			case res := <-done:
+				if res.exit != 0 {
+					t.Fatalf("master.sh exit %d, want 0; stderr:\n%s", res.exit, res.stderr)
+				}
+			case <-timeout:
+				t.Fatalf("%d of %d master.sh still running, or their pipes still open, 20 s after they started", runs-i, runs)
+			}
+		}
+		deadline := time.Now().Add(5 * time.Second) // beats of 1 s
+		for _, s := range sandboxes {
+			for left := scriptProcesses(t, s.scripts); len(left) > 0; left = scriptProcesses(t, s.scripts) {
+				if time.Now().After(deadline) {
+					t.Fatalf("processes of master.sh left 5 s after it exited: %v", left)
+				}
+				time.Sleep(100 * time.Millisecond)
+			}
+		}
+	})
 	t.Run("a worker ends when its master's heartbeat falls silent", func(t *testing.T) {
 		t.Parallel()
 		s := newSandbox(t)
@@ -386,4 +423,22 @@ func readCounter(t *testing.T, path string) int {
 		t.Fatalf("%s holds %q, want a counter", path, b)
 	}
 	return n
+}
+
+// scriptProcesses returns the command lines of the processes that run a
+// script of dir.
+func scriptProcesses(t *testing.T, dir string) []string {
+	t.Helper()
+	procs, err := filepath.Glob("/proc/[0-9]*/cmdline")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err == nil && bytes.Contains(b, []byte(dir+"/")) {
+			out = append(out, strings.ReplaceAll(string(b), "\x00", " "))
+		}
+	}
+	return out
 }

@@ -45,14 +45,11 @@ case $1 in
 *.sh) set -- /bin/sh "$@" ;;
 *) set -- julia -L "$JRUN_SCRIPTS/juliarun.jl" "$@" ;;
 esac
-# beat rewrites the master's heartbeat file until it is killed. Its output
-# goes nowhere: a sleep it leaves behind holds no pipe of the caller's.
+# beat rewrites the master's heartbeat file while the child runs; run it
+# in a subshell of its own (see below).
 beat() {
-	# dash keeps the parent's traps in a background function: drop the
-	# one forwarding SIGTERM, so that kill ends this loop.
-	trap - TERM INT
 	n=0
-	while :; do
+	while kill -0 "$child" 2>/dev/null; do
 		n=$((n + 1))
 		echo "$n" >"$(master_alive_file).tmp" && mv -f "$(master_alive_file).tmp" "$(master_alive_file)" || :
 		sleep "$JRUN_MASTER_BEAT"
@@ -62,10 +59,19 @@ beat() {
 code=0
 start_child "$@"
 if [ -n "${JRUN_RUN_ID:-}" ]; then
-	# After start_child, whose traps must come first (beat drops them).
+	# After start_child: its traps must come first.
 	mkdir -p "$(dirname "$(master_alive_file)")" ||
 		echo "master.sh: could not make $(dirname "$(master_alive_file)") for the master's heartbeat" >&2
-	beat </dev/null >/dev/null 2>&1 &
+	# The subshell keeps start_child's traps until it drops them (dash), so
+	# a kill that comes first is caught: beat then ends with the child. Its
+	# descriptors go to /dev/null by exec (a redirection of the function
+	# call would keep saved copies of the caller's pipes open), so neither
+	# it nor a sleep it leaves behind holds a pipe of the caller's.
+	(
+		trap - TERM INT
+		exec </dev/null >/dev/null 2>&1
+		beat
+	) &
 	beating=$!
 fi
 wait_child || code=$?
