@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/utils/ptr"
 
+	"github.com/juliarun/sdk/bundles"
 	"github.com/juliarun/sdk/internal/nodeimages"
 	"github.com/juliarun/sdk/internal/render"
 	"github.com/juliarun/sdk/internal/scripts"
@@ -453,7 +454,7 @@ func realPkgBuilder(t *testing.T, e *env) {
 	if _, err := os.Stat(filepath.Join(e.cluster.VolumePath(e.ns, "stats"), "changed.txt")); err == nil {
 		t.Error("a job that attaches the bundle wrote into it")
 	}
-	bundle := "/opt/juliarun/bundles/stats"
+	bundle := bundles.MountPath("stats")
 	recs := e.records(t)
 	for _, tt := range []struct{ job, depot, load, project string }{
 		{"rn-build", bundle + ":", ":" + bundle + "/environment", bundle + "/environment"},
